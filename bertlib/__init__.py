@@ -1,0 +1,1 @@
+"""bertlib: a small, readable BERT built from scratch for the course."""

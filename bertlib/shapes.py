@@ -1,0 +1,18 @@
+"""Shape assertions at function boundaries, in the spirit of d2l's `check_shape`.
+
+Its job ends at checking: it never reshapes or fixes anything.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def check_shape(tensor: torch.Tensor, shape: tuple[int | None, ...], name: str = "tensor") -> None:
+    """Raise a ValueError unless `tensor` has `shape`; `None` in `shape` matches any size."""
+    ok = tensor.dim() == len(shape) and all(
+        want is None or got == want for got, want in zip(tensor.shape, shape)
+    )
+    if not ok:
+        pretty = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} should have shape {pretty} but has shape {tuple(tensor.shape)}.")
