@@ -22,6 +22,12 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def require():
+    """`require(reason)` from a test or fixture: skip locally, fail under CI=true."""
+    return skip_or_fail
+
+
 @pytest.fixture(autouse=True)
 def _fixed_threads_and_seed():
     """Same thread count and seed for every test: CPU results are then bit-reproducible."""

@@ -1,0 +1,128 @@
+"""Notebook housekeeping for authors: clean, execute in place, and time the series.
+
+Its job ends at the .ipynb file: what the cells teach is the notebooks' business, and the student
+copies are made in `student.py`. Cleaning keeps exactly what a reader on the web needs (sources and
+outputs, plots included) and drops what changes from run to run or machine to machine.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+#: Cell metadata worth keeping: tags drive nbval, the student copies and the timing report.
+KEPT_CELL_METADATA = ("tags",)
+#: Cells tagged like this may take longer than CELL_SECONDS_LIMIT (they train a model).
+TRAINING_TAG = "training"
+CELL_SECONDS_LIMIT = 5.0
+NOTEBOOK_SECONDS_LIMIT = 60.0
+#: Absolute paths that would leak the author's machine into a committed notebook.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:root|home|work|tmp|Users|private)/")
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def notebook_paths(folder: str | Path) -> list[Path]:
+    """The series, in order: every `NN_*.ipynb` in `folder`, sorted by name."""
+    paths = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
+    if not paths:
+        raise FileNotFoundError(f"No notebooks named like 00_start.ipynb in {folder}.")
+    return paths
+
+
+def clean_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy with per-run metadata, widget state and execution timings removed."""
+    notebook = copy.deepcopy(notebook)
+    # language_info carries the Python patch version and widget state carries random model ids.
+    notebook.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    for index, cell in enumerate(notebook.cells):
+        cell.metadata = nbformat.from_dict(
+            {key: cell.metadata[key] for key in KEPT_CELL_METADATA if key in cell.metadata}
+        )
+        cell.pop("id", None)
+        cell["id"] = f"cell-{index:03d}"  # stable ids: no random churn in diffs
+    return notebook
+
+
+def problems(notebook: nbformat.NotebookNode) -> list[str]:
+    """Why a committed notebook is not clean; an empty list means it is."""
+    found = []
+    if clean_notebook(notebook) != notebook:
+        found.append("it carries per-run metadata: run `python -m bertlib.course clean` on it")
+    text = nbformat.writes(notebook)
+    if "application/vnd.jupyter.widget-state+json" in text:
+        found.append("it carries a widget-state blob")
+    for match in ABSOLUTE_PATH.finditer(text):
+        found.append(f"it contains an absolute path near {text[match.start():match.start() + 40]!r}")
+    code_cells = [c for c in notebook.cells if c.cell_type == "code" and c.source.strip()]
+    if code_cells and not any(c.outputs for c in code_cells):
+        found.append("it has no outputs, so nbval would compare nothing")
+    return found
+
+
+@dataclass
+class CellTiming:
+    index: int  # position of the cell in the notebook
+    seconds: float
+    is_training: bool  # tagged "training": exempt from the per-cell limit
+    first_line: str
+
+
+@dataclass
+class ExecutionReport:
+    path: Path
+    cells: list[CellTiming] = field(default_factory=list)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(cell.seconds for cell in self.cells)
+
+    @property
+    def slow_cells(self) -> list[CellTiming]:
+        return [c for c in self.cells if c.seconds > CELL_SECONDS_LIMIT and not c.is_training]
+
+    def summary(self) -> str:
+        lines = [f"{self.path.name}: {self.total_seconds:.1f} s over {len(self.cells)} code cells"]
+        for cell in sorted(self.cells, key=lambda c: -c.seconds)[:3]:
+            mark = " [training]" if cell.is_training else ""
+            lines.append(f"    cell {cell.index:3d}: {cell.seconds:5.1f} s{mark}  {cell.first_line[:60]}")
+        for cell in self.slow_cells:
+            lines.append(f"    SLOW: cell {cell.index} takes {cell.seconds:.1f} s > {CELL_SECONDS_LIMIT} s")
+        if self.total_seconds > NOTEBOOK_SECONDS_LIMIT:
+            lines.append(f"    SLOW: the notebook takes more than {NOTEBOOK_SECONDS_LIMIT:.0f} s")
+        return "\n".join(lines)
+
+
+def execute_notebook(path: Path, *, save: bool, timeout: int = 600) -> ExecutionReport:
+    """Run every cell in a fresh kernel (working directory: the notebook's folder), timing each.
+
+    With `save=True` the executed, cleaned notebook replaces the file: this is how outputs are made.
+    """
+    from nbclient import NotebookClient  # imported here: only authors need a kernel
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    report = ExecutionReport(path=path)
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code":
+                continue
+            start = time.perf_counter()
+            client.execute_cell(cell, index)
+            report.cells.append(
+                CellTiming(
+                    index=index,
+                    seconds=time.perf_counter() - start,
+                    is_training=TRAINING_TAG in cell.metadata.get("tags", []),
+                    first_line=cell.source.strip().splitlines()[0] if cell.source.strip() else "",
+                )
+            )
+    if save:
+        nbformat.write(clean_notebook(notebook), path)
+    return report

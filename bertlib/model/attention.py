@@ -1,0 +1,112 @@
+"""Scaled dot-product attention (a teaching function and a fused kernel), the padding mask, and
+multi-head self-attention.
+
+Its job ends at the heads' merged context (B, T, H), before the output projection: that
+projection, the residual and the LayerNorm belong to the encoder (`encoder.AttentionBlock`).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..shapes import check_shape
+from .config import BertConfig
+from .outputs import AttentionOutput, LayerOutput
+
+#: What Google's BERT adds to the score of a padding key: exp() of it is 0 in any float type,
+#: while, unlike -inf, it stays finite in bf16 and fp16.
+MASKED = -10000.0
+
+
+def padding_mask(attention_mask: torch.Tensor) -> torch.Tensor:
+    """(B, T) mask of 1 = real token, 0 = padding -> (B, 1, 1, T) additive mask:
+
+        mask[b, 0, 0, j] = 0 if token j of sequence b is real, else -10000
+
+    Added to the (B, nh, T, T) scores it broadcasts over heads and queries, so that no query
+    attends to a padding key. Padding queries still attend to the real keys: their outputs are
+    computed but meaningless, and everything downstream ignores them.
+    """
+    keep = attention_mask[:, None, None, :].to(torch.float32)  # (B, 1, 1, T)
+    return (1.0 - keep) * MASKED
+
+
+def explicit_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None, dropout_p: float = 0.0
+) -> AttentionOutput:
+    """The teaching form, written out. q, k, v: (B, nh, T, hd); mask: additive, (B, 1, 1, T).
+
+        weights = softmax(Q Kᵀ / √hd + mask)        (B, nh, T, T), each row sums to 1
+        context = weights V                         (B, nh, T, hd)
+
+    Dividing by √hd keeps the scores' variance near 1 whatever the head size, so the softmax does
+    not saturate. (It multiplies by 1/√hd, as transformers does: the same numbers to the last bit.)
+    In training, dropout zeroes some weights (as BERT does) before they mix the values.
+    """
+    scores = (q @ k.transpose(-2, -1)) * q.shape[-1] ** -0.5  # (B, nh, T, T)
+    if mask is not None:
+        scores = scores + mask
+    weights = scores.softmax(dim=-1)  # (B, nh, T, T)
+    mixing = F.dropout(weights, dropout_p) if dropout_p > 0 else weights
+    return AttentionOutput(context=mixing @ v, weights=weights)  # context: (B, nh, T, hd)
+
+
+def fused_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None, dropout_p: float = 0.0
+) -> AttentionOutput:
+    """The same computation in torch's fused kernel (`F.scaled_dot_product_attention`). It is faster
+    and lighter on memory because the (T, T) weights never leave the kernel, so it cannot return them."""
+    context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)  # (B, nh, T, hd)
+    return AttentionOutput(context=context)
+
+
+class MultiHeadSelfAttention(nn.Module):
+    """nh heads attend in parallel, each in its own hd-dimensional subspace (HF: BertSelfAttention):
+
+        Q = X W_q + b_q,  K = X W_k + b_k,  V = X W_v + b_v       (B, T, H) each
+        split H into nh heads of hd = H / nh                       (B, nh, T, hd)
+        head_i = attention(Q_i, K_i, V_i)                         (B, nh, T, hd)
+        context = concat(head_1, ..., head_nh)                    (B, T, H)
+
+    It uses the fused kernel unless the weights are asked for or `config.attention_path` is
+    "explicit" (which forces the teaching function, e.g. to time it). Both give the same numbers.
+    """
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.num_heads = config.num_attention_heads
+        self.head_size = config.head_size
+        self.query = nn.Linear(config.hidden_size, config.hidden_size)
+        self.key = nn.Linear(config.hidden_size, config.hidden_size)
+        self.value = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dropout_p = config.attention_probs_dropout_prob
+        self.always_explicit = config.attention_path == "explicit"
+
+    def split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, H) -> (B, nh, T, hd): each head's slice of every token vector."""
+        batch, length, _ = x.shape
+        return x.view(batch, length, self.num_heads, self.head_size).transpose(1, 2)  # (B, nh, T, hd)
+
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor | None = None, *, output_attentions: bool = False,
+        output_qk: bool = False,
+    ) -> LayerOutput:
+        """x: (B, T, H); mask: additive (B, 1, 1, T) from `padding_mask`, or None for no padding."""
+        batch, length, hidden = x.shape
+        check_shape(x, (None, None, self.num_heads * self.head_size), "attention input")
+        q = self.split_heads(self.query(x))  # (B, nh, T, hd)
+        k = self.split_heads(self.key(x))  # (B, nh, T, hd)
+        v = self.split_heads(self.value(x))  # (B, nh, T, hd)
+        if mask is not None:
+            mask = mask.to(q.dtype)  # the kernel wants the scores' dtype (bf16 under autocast)
+        attend = explicit_attention if output_attentions or self.always_explicit else fused_attention
+        out = attend(q, k, v, mask, self.dropout_p if self.training else 0.0)
+        context = out.context.transpose(1, 2).reshape(batch, length, hidden)  # (B, T, H)
+        return LayerOutput(
+            hidden=context,
+            weights=out.weights if output_attentions else None,
+            queries=q if output_qk else None,
+            keys=k if output_qk else None,
+        )

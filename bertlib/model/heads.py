@@ -1,0 +1,335 @@
+"""Task heads on top of BertModel: masked LM (tied to the word embeddings), next-sentence
+prediction, pre-training (both), sequence classification, token classification and extractive QA.
+
+Its job ends at logits and, when labels are given, the loss. Every head keeps Hugging Face's
+parameter names (`cls.predictions`, `cls.seq_relationship`, `classifier`, `qa_outputs`), so that
+its checkpoints load into transformers' class of the same name, and back.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..shapes import check_shape
+from .bert import BertModel, checks_enabled, init_bert_weights
+from .config import ACTIVATIONS, BertConfig
+from .outputs import (
+    BertModelOutput,
+    MaskedLMOutput,
+    PreTrainingOutput,
+    QuestionAnsweringOutput,
+    SequenceClassifierOutput,
+    TokenClassifierOutput,
+)
+from .pretrained import PretrainedModel
+
+IGNORE = -100  # a label that takes no part in the loss (padding, unmasked tokens): PyTorch's default
+
+
+# -- small functions the heads share ---------------------------------------------------------------
+
+
+def gather_positions(hidden: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    """The hidden states at given positions, as Google's `gather_indexes` does:
+
+        out[b, p] = hidden[b, positions[b, p]]        (B, T, H), (B, P) -> (B, P, H)
+    """
+    batch, length, width = hidden.shape
+    check_shape(positions, (batch, None), "masked_positions",
+                "Pass one row of positions per sequence; pad short rows with 0 and label those slots -100.")
+    _check_index(positions, length, "masked_positions")
+    index = positions[:, :, None].expand(-1, -1, width)  # (B, P, H)
+    return hidden.gather(1, index)  # (B, P, H)
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    """The average of the real tokens' vectors (padding excluded):
+
+        pooled[b] = Σ_t m[b, t] h[b, t] / Σ_t m[b, t]        (B, T, H) -> (B, H)
+    """
+    if attention_mask is None:
+        return hidden.mean(dim=1)
+    weights = attention_mask[:, :, None].to(hidden.dtype)  # (B, T, 1)
+    return (hidden * weights).sum(dim=1) / weights.sum(dim=1)  # (B, H)
+
+
+def classification_loss(logits: torch.Tensor, labels: torch.Tensor | None, name: str = "labels") -> torch.Tensor | None:
+    """Mean cross-entropy over every label that is not -100; None when no labels are given.
+
+        loss = -mean_{i: y_i != -100} log softmax(z_i)[y_i]        logits (..., C), labels (...)
+    """
+    if labels is None:
+        return None
+    classes = logits.shape[-1]
+    check_shape(labels, tuple(logits.shape[:-1]), name,
+                "Give one class index per prediction, and -100 where there is nothing to predict.")
+    if checks_enabled():
+        bad = labels[(labels != IGNORE) & ((labels < 0) | (labels >= classes))]
+        if bad.numel():
+            raise ValueError(f"{name} contains {bad[0].item()}, but there are {classes} classes (0 to "
+                             f"{classes - 1}); use -100 for positions that take no part in the loss.")
+    return F.cross_entropy(logits.reshape(-1, classes), labels.reshape(-1), ignore_index=IGNORE)
+
+
+def _check_index(positions: torch.Tensor, length: int, name: str) -> None:
+    if checks_enabled() and positions.numel() and not bool(((positions >= 0) & (positions < length)).all()):
+        raise ValueError(f"{name} must index a token of the input (0 to {length - 1}); "
+                         f"got values from {positions.min().item()} to {positions.max().item()}.")
+
+
+# -- the heads -------------------------------------------------------------------------------------
+
+
+class PredictionTransform(nn.Module):
+    """The MLM head's first step, one more layer per token (HF: BertPredictionHeadTransform):
+
+        t = LayerNorm(GELU(h W + b))
+    """
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.dense = nn.Linear(config.hidden_size, config.hidden_size)
+        self.activation = ACTIVATIONS[config.hidden_act]
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        """(..., H) -> (..., H)."""
+        return self.LayerNorm(self.activation(self.dense(hidden)))
+
+
+class TiedDecoder(nn.Module):
+    """The MLM output layer. Its (V, H) weight is the word-embedding matrix itself (tied):
+
+        scores = t W_tokᵀ + bias        (..., H) -> (..., V)
+
+    The same Parameter object sits in both places, so both uses train one matrix.
+    """
+
+    def __init__(self, word_embeddings: nn.Embedding):
+        super().__init__()
+        self.weight = word_embeddings.weight  # registered here too, under HF's name
+
+    def forward(self, hidden: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        return F.linear(hidden, self.weight, bias)
+
+
+class MaskedLMHead(nn.Module):
+    """Scores every vocabulary word for the hidden states it is given (HF: BertLMPredictionHead):
+
+        logits = LayerNorm(GELU(h W + b)) W_tokᵀ + bias        (..., H) -> (..., V)
+
+    Feeding it only the masked positions (`gather_positions`), as Google's code does, skips most of
+    the (B·T, H) x (H, V) product: the largest single matrix product of pre-training a small BERT.
+    """
+
+    def __init__(self, config: BertConfig, word_embeddings: nn.Embedding):
+        super().__init__()
+        self.transform = PredictionTransform(config)
+        self.decoder = TiedDecoder(word_embeddings)
+        self.bias = nn.Parameter(torch.zeros(config.vocab_size))  # one output-only bias per word
+
+    def forward(self, hidden: torch.Tensor, positions: torch.Tensor | None = None) -> torch.Tensor:
+        """hidden (B, T, H), positions (B, P) or None -> logits (B, P, V), or (B, T, V) at every position."""
+        if positions is not None:
+            hidden = gather_positions(hidden, positions)  # (B, P, H)
+        return self.decoder(self.transform(hidden), self.bias)
+
+
+class NextSentenceHead(nn.Linear):
+    """Next-sentence prediction from the pooled [CLS] vector (HF: `cls.seq_relationship`):
+
+        logits = pooled W + b        (B, H) -> (B, 2)
+
+    Label convention (Google's and HF's `next_sentence_label`): 0 = sentence B is the segment that
+    really follows A; 1 = sentence B is a random segment from elsewhere in the corpus.
+    """
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config.hidden_size, 2)
+
+
+def _init_head(head: nn.Module, config: BertConfig) -> nn.Module:
+    """Initialise a freshly built head as the encoder was (the encoder initialises itself)."""
+    init_bert_weights(head, config.initializer_range)
+    return head
+
+
+class BertForPreTraining(PretrainedModel):
+    """BERT with both pre-training heads: masked LM and next-sentence prediction.
+
+    With `masked_positions` (B, P), MLM logits are computed only there, and `mlm_labels` are (B, P)
+    with -100 in padding slots; without, logits cover all T positions and `mlm_labels` are (B, T)
+    with -100 at every token that was not masked (HF's convention). `nsp_labels` (B,): see
+    NextSentenceHead. `loss` sums the losses of the labels given.
+    """
+
+    head_prefixes = ("cls.",)
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config)
+        self.bert = BertModel(config)
+        # `cls` holds the heads under the names HF's checkpoints use: cls.predictions, cls.seq_relationship.
+        self.cls = _init_head(nn.ModuleDict({
+            "predictions": MaskedLMHead(config, self.bert.embeddings.word_embeddings),
+            "seq_relationship": NextSentenceHead(config),
+        }), config)
+
+    def forward(
+        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None, *, masked_positions: torch.Tensor | None = None,
+        mlm_labels: torch.Tensor | None = None, nsp_labels: torch.Tensor | None = None,
+        output_attentions: bool = False, output_qk: bool = False,
+    ) -> PreTrainingOutput:
+        bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
+                         output_qk=output_qk)
+        mlm_logits = self.cls.predictions(bert.last_hidden_state, masked_positions)  # (B, P or T, V)
+        nsp_logits = self.cls.seq_relationship(bert.pooler_output)  # (B, 2)
+        mlm_loss = classification_loss(mlm_logits, mlm_labels, "mlm_labels")
+        nsp_loss = classification_loss(nsp_logits, nsp_labels, "nsp_labels")
+        losses = [loss for loss in (mlm_loss, nsp_loss) if loss is not None]
+        return PreTrainingOutput(mlm_logits=mlm_logits, nsp_logits=nsp_logits, bert=bert,
+                                 loss=sum(losses) if losses else None, mlm_loss=mlm_loss, nsp_loss=nsp_loss)
+
+
+class BertForMaskedLM(PretrainedModel):
+    """BERT with the masked-LM head alone (no pooler, as HF): fill in the blanks.
+
+    `masked_positions` and `labels` work as BertForPreTraining's `masked_positions` and `mlm_labels`.
+    """
+
+    head_prefixes = ("cls.",)
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config)
+        self.bert = BertModel(config, add_pooling_layer=False)
+        # `cls.predictions` is HF's name for the MLM head, with or without NSP beside it.
+        self.cls = _init_head(nn.ModuleDict({
+            "predictions": MaskedLMHead(config, self.bert.embeddings.word_embeddings),
+        }), config)
+
+    def forward(
+        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None, *, masked_positions: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None, output_attentions: bool = False, output_qk: bool = False,
+    ) -> MaskedLMOutput:
+        bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
+                         output_qk=output_qk)
+        logits = self.cls.predictions(bert.last_hidden_state, masked_positions)  # (B, P or T, V)
+        return MaskedLMOutput(logits=logits, bert=bert, loss=classification_loss(logits, labels))
+
+
+class _LinearClassifier(PretrainedModel):
+    """What sequence and token classification share: BERT, dropout, one linear layer, cross-entropy.
+
+    A subclass says which vectors the classifier reads (`features`), whether its BERT has a
+    pooler (as in HF, so that checkpoints match), and which output it returns.
+    """
+
+    head_prefixes = ("classifier.",)
+    add_pooling_layer: bool
+    output_type: type[SequenceClassifierOutput] | type[TokenClassifierOutput]
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config)
+        self.bert = BertModel(config, add_pooling_layer=self.add_pooling_layer)
+        self.dropout = nn.Dropout(config.classifier_dropout_prob)
+        self.classifier = _init_head(nn.Linear(config.hidden_size, config.num_labels), config)
+
+    def forward(
+        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None, *, labels: torch.Tensor | None = None,
+        output_attentions: bool = False, output_qk: bool = False,
+    ) -> SequenceClassifierOutput | TokenClassifierOutput:
+        bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
+                         output_qk=output_qk)
+        logits = self.classifier(self.dropout(self.features(bert, attention_mask)))  # (B, C) or (B, T, C)
+        return self.output_type(logits=logits, bert=bert, loss=classification_loss(logits, labels))
+
+    def features(self, bert: BertModelOutput, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class BertForSequenceClassification(_LinearClassifier):
+    """One label per sequence (or sequence pair): sentiment, entailment, ...
+
+        logits = Dropout(pooled) W_c + b_c        (B, H) -> (B, C)
+
+    `config.classifier_pooling` chooses `pooled`: "cls" (HF's, the default) is the pooler's
+    tanh(h_[CLS] W + b); "mean" averages the top layer over the real tokens (`mean_pool`) and skips
+    the pooler. [CLS] only carries a summary once training has put one there; an average of every
+    token carries the words from the start, which matters most for small models with little
+    pre-training. A "mean" checkpoint still loads into transformers, which would pool with [CLS].
+    `labels` (B,) are class indices.
+    """
+
+    add_pooling_layer = True
+    output_type = SequenceClassifierOutput
+
+    def features(self, bert: BertModelOutput, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        """The (B, H) vector the classifier reads, as `config.classifier_pooling` chooses."""
+        if self.config.classifier_pooling == "mean":
+            return mean_pool(bert.last_hidden_state, attention_mask)
+        return bert.pooler_output
+
+
+class BertForTokenClassification(_LinearClassifier):
+    """One label per token, e.g. BIO tags for named entities (no pooler, as HF):
+
+        logits_t = Dropout(h_t) W_c + b_c        (B, T, H) -> (B, T, C)
+
+    `labels` (B, T) hold -100 at tokens that take no part in the loss: padding, special tokens,
+    and the word pieces after a word's first.
+    """
+
+    add_pooling_layer = False
+    output_type = TokenClassifierOutput
+
+    def features(self, bert: BertModelOutput, attention_mask: torch.Tensor | None) -> torch.Tensor:
+        """Every token's top hidden state, (B, T, H)."""
+        return bert.last_hidden_state
+
+
+class BertForQuestionAnswering(PretrainedModel):
+    """Extractive QA: the answer is the span of the input that scores best (no pooler, as HF):
+
+        [start_t, end_t] = h_t W_qa + b_qa        (B, T, H) -> (B, T, 2) -> two (B, T)
+
+    `start_positions` and `end_positions` (B,) index tokens of the input (0 to T-1); for a question
+    with no answer point both at [CLS] (0), as BERT does for SQuAD 2.0. The loss is HF's:
+    (cross-entropy of the start + cross-entropy of the end) / 2. Positions outside the input are an
+    error here (HF silently ignores them): truncating an answer away should be seen, not hidden.
+    """
+
+    head_prefixes = ("qa_outputs.",)
+
+    def __init__(self, config: BertConfig):
+        super().__init__(config)
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.qa_outputs = _init_head(nn.Linear(config.hidden_size, 2), config)
+
+    def forward(
+        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None, *, start_positions: torch.Tensor | None = None,
+        end_positions: torch.Tensor | None = None, output_attentions: bool = False, output_qk: bool = False,
+    ) -> QuestionAnsweringOutput:
+        bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
+                         output_qk=output_qk)
+        start_logits, end_logits = self.qa_outputs(bert.last_hidden_state).unbind(dim=-1)  # (B, T) each
+        return QuestionAnsweringOutput(start_logits=start_logits, end_logits=end_logits, bert=bert,
+                                       loss=self.span_loss(start_logits, end_logits, start_positions, end_positions))
+
+    @staticmethod
+    def span_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, start_positions: torch.Tensor | None,
+                  end_positions: torch.Tensor | None) -> torch.Tensor | None:
+        """(CE(start) + CE(end)) / 2, or None without positions."""
+        if (start_positions is None) != (end_positions is None):
+            raise ValueError("Give both start_positions and end_positions (or neither): the loss needs both ends.")
+        if start_positions is None:
+            return None
+        for name, positions in (("start_positions", start_positions), ("end_positions", end_positions)):
+            _check_index(positions, start_logits.shape[1], name)
+        start_loss = classification_loss(start_logits, start_positions, "start_positions")
+        end_loss = classification_loss(end_logits, end_positions, "end_positions")
+        return (start_loss + end_loss) / 2

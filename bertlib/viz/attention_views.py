@@ -1,0 +1,222 @@
+"""Attention views drawn from our own model: the head view, the model view and the neuron view.
+
+Everything is matplotlib, so a view renders offline, in a saved notebook and on a slide alike.
+`trace_attention` runs the model once and keeps what the views need; the `draw_*` functions turn a
+trace into a Figure; `bertlib.viz.widgets` wraps them in ipywidgets controls. Its job ends at
+drawing: the numbers come from `bertlib.model` unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from bertlib.viz.plots import SIGNED_CMAP, WEIGHTS_CMAP, as_array
+
+
+@dataclass
+class AttentionTrace:
+    """One sentence's pass through the model: every layer's weights, queries and keys.
+
+    L = layers, nh = heads, T = tokens, hd = head size.
+    """
+
+    tokens: list[str]  # T token strings, [CLS] ... [SEP]
+    attentions: torch.Tensor  # (L, nh, T, T): softmax(q·k/√hd + mask) for every query and key
+    queries: torch.Tensor  # (L, nh, T, hd)
+    keys: torch.Tensor  # (L, nh, T, hd)
+
+    @property
+    def num_layers(self) -> int:
+        return self.attentions.shape[0]
+
+    @property
+    def num_heads(self) -> int:
+        return self.attentions.shape[1]
+
+
+@torch.no_grad()
+def trace_attention(model: torch.nn.Module, tokenizer, text: str, pair: str | None = None) -> AttentionTrace:
+    """Encode `text` (and an optional second segment) and keep what the views draw."""
+    encoding = tokenizer.encode(text, pair)
+    input_ids = torch.tensor([encoding.input_ids])  # (1, T)
+    token_type_ids = torch.tensor([encoding.token_type_ids])  # (1, T)
+    model.eval()
+    out = model(input_ids, token_type_ids, output_attentions=True, output_qk=True)
+    return AttentionTrace(
+        tokens=list(encoding.tokens),
+        attentions=torch.stack(out.attentions)[:, 0],  # (L, nh, T, T)
+        queries=torch.stack(out.queries)[:, 0],  # (L, nh, T, hd)
+        keys=torch.stack(out.keys)[:, 0],  # (L, nh, T, hd)
+    )
+
+
+@dataclass
+class NeuronViewNumbers:
+    """The lecture's Fig. 7 for one query token, one head: every step from q and k to the weights."""
+
+    query: torch.Tensor  # (hd,): q, the query vector of the token paying attention
+    keys: torch.Tensor  # (T, hd): k, the key vector of every token attended to
+    elementwise: torch.Tensor  # (T, hd): q × k, each dimension's contribution to the dot product
+    scores: torch.Tensor  # (T,): q · k, the unnormalised scores (the row sums of q × k)
+    weights: torch.Tensor  # (T,): softmax(q · k / √hd), the attention weights
+
+
+def neuron_view_numbers(trace: AttentionTrace, layer: int, head: int, query_index: int) -> NeuronViewNumbers:
+    """Recompute one row of attention from the queries and keys, step by step."""
+    query = trace.queries[layer, head, query_index]  # (hd,)
+    keys = trace.keys[layer, head]  # (T, hd)
+    elementwise = keys * query  # (T, hd)
+    scores = elementwise.sum(dim=-1)  # (T,)
+    weights = (scores / math.sqrt(query.shape[-1])).softmax(dim=-1)  # (T,)
+    return NeuronViewNumbers(query, keys, elementwise, scores, weights)
+
+
+def draw_neuron_view(trace: AttentionTrace, layer: int, head: int, query_index: int) -> Figure:
+    """q, k, q×k, q·k and softmax side by side, one row per key token (the lecture's Fig. 7)."""
+    numbers = neuron_view_numbers(trace, layer, head, query_index)
+    tokens = trace.tokens
+    length, head_size = numbers.keys.shape
+    figure = plt.figure(figsize=(13, 2.4 + 0.32 * length), layout="constrained")
+    grid = figure.add_gridspec(2, 4, height_ratios=[1, max(length, 2)], width_ratios=[3, 3, 1.3, 1.3])
+    vector_limit = float(max(numbers.query.abs().max(), numbers.keys.abs().max()))
+    product_limit = float(numbers.elementwise.abs().max()) or 1.0
+
+    query_ax = figure.add_subplot(grid[0, 0])
+    query_ax.imshow(as_array(numbers.query)[None], cmap=SIGNED_CMAP, vmin=-vector_limit, vmax=vector_limit, aspect="auto")
+    query_ax.set_yticks([0], labels=[tokens[query_index]])
+    query_ax.set_xticks([])
+    query_ax.set_title(f"query q  ({head_size} dims)")
+
+    panels = [
+        (grid[1, 0], numbers.keys, vector_limit, "keys k"),
+        (grid[1, 1], numbers.elementwise, product_limit, "q × k (elementwise)"),
+    ]
+    for index, (cell, matrix, limit, title) in enumerate(panels):
+        ax = figure.add_subplot(cell)
+        image = ax.imshow(as_array(matrix), cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, aspect="auto")
+        ax.set_yticks(range(length), labels=tokens if index == 0 else [""] * length)
+        if index == 0:  # the query token's own key, in bold
+            ax.get_yticklabels()[query_index].set_fontweight("bold")
+        ax.set_xlabel("dimension")
+        ax.set_title(title)
+        figure.colorbar(image, ax=ax, location="bottom", shrink=0.6, aspect=30)
+
+    for cell, values, title, color in [
+        (grid[1, 2], numbers.scores, "q · k", None),
+        (grid[1, 3], numbers.weights, f"softmax(q · k / √{head_size})", "tab:blue"),
+    ]:
+        ax = figure.add_subplot(cell)
+        values = as_array(values)
+        colors = color or ["tab:red" if v < 0 else "tab:blue" for v in values]
+        ax.barh(range(length), values, color=colors)
+        ax.set_ylim(length - 0.5, -0.5)
+        ax.set_yticks(range(length), labels=[""] * length)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_title(title)
+    figure.suptitle(f"neuron view: layer {layer}, head {head}, query {tokens[query_index]!r}")
+    return figure
+
+
+def draw_head_view(trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None,
+                   query_index: int | None = None) -> Figure:
+    """One layer's attention as lines from each query token (left) to each key token (right).
+
+    A line's opacity is its weight; each head has its own colour. `query_index` keeps only the
+    lines of that token, which is easier to read.
+    """
+    heads = list(range(trace.num_heads)) if heads is None else list(heads)
+    tokens = trace.tokens
+    length = len(tokens)
+    figure, ax = plt.subplots(figsize=(5, 0.9 + 0.3 * length), layout="constrained")
+    queries = range(length) if query_index is None else [query_index]
+    for head in heads:
+        weights = as_array(trace.attentions[layer, head])  # (T, T)
+        color = _head_color(head)
+        for i in queries:
+            for j in range(length):
+                if weights[i, j] > 0.02:
+                    ax.plot([0, 1], [i, j], color=color, alpha=float(weights[i, j]), linewidth=2)
+    for side, align in [(0, "right"), (1, "left")]:
+        for i, token in enumerate(tokens):
+            bold = query_index is not None and side == 0 and i == query_index
+            ax.text(side + (-0.05 if side == 0 else 0.05), i, token, ha=align, va="center",
+                    fontsize=10, fontweight="bold" if bold else "normal")
+    ax.text(-0.05, -1.1, "query", ha="right", va="center", fontsize=9, color="gray", style="italic")
+    ax.text(1.05, -1.1, "key", ha="left", va="center", fontsize=9, color="gray", style="italic")
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_ylim(length - 0.5, -1.6)
+    ax.axis("off")
+    for head in heads:
+        ax.plot([], [], color=_head_color(head), label=f"head {head}")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=min(len(heads), 6), fontsize=7, frameon=False)
+    ax.set_title(f"head view, layer {layer}")
+    return figure
+
+
+def _head_color(head: int):
+    return plt.get_cmap("tab10")(head % 10)
+
+
+def draw_model_view(trace: AttentionTrace, *, cell_size: float = 1.1) -> Figure:
+    """Every layer (rows) × every head (columns) as a small query × key weight map."""
+    figure, axes = plt.subplots(trace.num_layers, trace.num_heads, squeeze=False,
+                                figsize=(cell_size * trace.num_heads, cell_size * trace.num_layers))
+    for layer in range(trace.num_layers):
+        for head in range(trace.num_heads):
+            ax = axes[layer, head]
+            ax.imshow(as_array(trace.attentions[layer, head]), cmap=WEIGHTS_CMAP, vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if layer == 0:
+                ax.set_title(f"head {head}", fontsize=8)
+            if head == 0:
+                ax.set_ylabel(f"layer {layer}", fontsize=8)
+    figure.suptitle("model view: rows = layers, columns = heads, each a query × key map")
+    return figure
+
+
+@dataclass
+class HeadPattern:
+    """How strongly one head follows a recognisable pattern, averaged over real query tokens."""
+
+    layer: int
+    head: int
+    to_sep: float  # mean weight on [SEP] tokens
+    to_cls: float  # mean weight on the [CLS] token
+    to_previous: float  # mean weight on the token just before
+    to_next: float  # mean weight on the token just after
+    to_same_word: float  # mean weight on other occurrences of the same token (sentences that repeat one)
+
+
+def head_patterns(traces: Sequence[AttentionTrace]) -> list[HeadPattern]:
+    """Score every head of the model on each pattern, averaged over several sentences."""
+    first = traces[0]
+    rows = []
+    for layer in range(first.num_layers):
+        for head in range(first.num_heads):
+            scores = np.array([_pattern_scores(t, layer, head) for t in traces])  # (sentences, 5)
+            rows.append(HeadPattern(layer, head, *np.nanmean(scores, axis=0).tolist()))
+    return rows
+
+
+def _pattern_scores(trace: AttentionTrace, layer: int, head: int) -> list[float]:
+    weights = as_array(trace.attentions[layer, head])  # (T, T)
+    tokens = trace.tokens
+    length = len(tokens)
+    sep = [j for j, t in enumerate(tokens) if t == "[SEP]"]
+    words = [i for i, t in enumerate(tokens) if t not in {"[CLS]", "[SEP]", "[PAD]"}]
+    same = [(i, j) for i in words for j in words if i != j and tokens[i] == tokens[j]]
+    return [
+        float(weights[words][:, sep].sum(axis=1).mean()),
+        float(weights[words, 0].mean()),
+        float(np.mean([weights[i, i - 1] for i in words])),
+        float(np.mean([weights[i, i + 1] for i in words if i + 1 < length])),
+        float(np.mean([weights[i, j] for i, j in same])) if same else float("nan"),
+    ]

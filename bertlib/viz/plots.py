@@ -1,0 +1,223 @@
+"""Static figures for the lecture's diagrams, drawn with matplotlib from real tensors.
+
+Every function takes numbers (tensors or arrays) plus the token strings that label them, draws on
+a fresh figure (or a given Axes), and returns the matplotlib Figure, so that any figure can be
+saved for slides with `save_figure`. Its job ends at drawing: computing attention belongs to
+`bertlib.model`, and the interactive views live in `bertlib.viz.attention_views`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+#: Sequential map for weights and probabilities (0 = white), diverging map for signed values.
+WEIGHTS_CMAP = "Blues"
+SIGNED_CMAP = "RdBu_r"
+
+
+def as_array(values: torch.Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        return values.detach().float().cpu().numpy()
+    return np.asarray(values, dtype=float)
+
+
+def save_figure(figure: Figure, path: str | Path, dpi: int = 200) -> Path:
+    """Save a figure for slides; the suffix picks the format (.png, .svg or .pdf)."""
+    path = Path(path)
+    if path.suffix.lower() not in {".png", ".svg", ".pdf"}:
+        raise ValueError(f"Cannot save {path.name}: use a .png, .svg or .pdf file name.")
+    figure.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
+
+
+def _new_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    figure, ax = plt.subplots(figsize=size, layout="constrained")
+    return figure, ax
+
+
+def plot_matrix(
+    matrix: torch.Tensor | np.ndarray,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str] | None = None,
+    *,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    signed: bool | None = None,
+    annotate: bool | None = None,
+    robust: bool = False,
+    ax: Axes | None = None,
+) -> Figure:
+    """Heatmap of an (n, d) matrix, one labelled row per token (the lecture's Fig. 1).
+
+    Signed values get a diverging map centred on 0; non-negative ones (weights) a sequential map.
+    Small matrices are annotated with their values. `robust=True` sets the colour range from the
+    99th percentile of |values| instead of the maximum, so that a few outliers (BERT's hidden
+    states have some huge dimensions) do not wash out everything else; the colour bar then marks
+    the clipped ends.
+    """
+    values = as_array(matrix)
+    if values.ndim != 2 or values.shape[0] != len(row_labels):
+        raise ValueError(f"plot_matrix needs an (n, d) matrix with n = {len(row_labels)} row labels; "
+                         f"got shape {values.shape}.")
+    signed = bool((values < 0).any()) if signed is None else signed
+    annotate = values.size <= 120 if annotate is None else annotate
+    # At least 2 inches high, so that the colour bar stays readable beside a single row.
+    figure, ax = _new_axes(ax, (min(1.0 + 0.45 * values.shape[1], 14), max(0.9 + 0.4 * values.shape[0], 2.0)))
+    magnitude = np.abs(values)
+    limit = float(np.percentile(magnitude, 99) if robust else magnitude.max()) or 1.0
+    clipped = bool(robust and magnitude.max() > limit)
+    if signed:
+        image = ax.imshow(values, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, aspect="auto")
+    else:
+        image = ax.imshow(values, cmap=WEIGHTS_CMAP, vmin=0, vmax=max(limit, 1e-9), aspect="auto")
+    ax.set_yticks(range(len(row_labels)), labels=row_labels)
+    if col_labels is not None:
+        ax.set_xticks(range(len(col_labels)), labels=col_labels, rotation=90 if max(map(len, col_labels)) > 3 else 0)
+    if annotate:
+        for (i, j), value in np.ndenumerate(values):
+            dark = abs(value) > 0.6 * limit
+            text = f"{value:.2f}"
+            ax.text(j, i, "0.00" if text == "-0.00" else text, ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    figure.colorbar(image, ax=ax, shrink=0.8, extend=("both" if signed else "max") if clipped else "neither")
+    return figure
+
+
+def plot_attention_in_out(x: torch.Tensor, y: torch.Tensor, tokens: Sequence[str], *, title: str = "",
+                          dims: int | None = None) -> Figure:
+    """The lecture's Fig. 2: attention maps X (n, d) to Y (n, d), same length and dimension.
+
+    `dims` draws only the first `dims` dimensions (the titles still give the full shape), which
+    keeps wide vectors readable. Colours use a robust range (see `plot_matrix`).
+    """
+    if tuple(x.shape) != tuple(y.shape):
+        raise ValueError(f"X and Y should have the same shape; got {tuple(x.shape)} and {tuple(y.shape)}.")
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 1.2 + 0.4 * len(tokens)), layout="constrained")
+    n, d = x.shape
+    shown = d if dims is None else min(dims, d)
+    label = "dimension" if shown == d else f"dimension (the first {shown} of {d})"
+    plot_matrix(x[:, :shown], tokens, title=f"input X  ({n} × {d})", xlabel=label, ax=left, signed=True,
+                annotate=False, robust=True)
+    plot_matrix(y[:, :shown], tokens, title=f"output Y = attention(X)  ({n} × {d})", xlabel=label, ax=right,
+                signed=True, annotate=False, robust=True)
+    figure.suptitle(title or "Attention keeps the length and the dimension")
+    return figure
+
+
+def plot_weighted_sum(tokens: Sequence[str], weights: torch.Tensor | Sequence[float], output_label: str,
+                      *, title: str = "") -> Figure:
+    """The lecture's simplified diagram: input tokens → attention weights → one output.
+
+    Each input token gets a bar whose height is its weight; the arrow's label says what the weighted
+    sum stands for (e.g. "cat"). The weights must be a probability distribution over the tokens.
+    """
+    weights = as_array(weights)
+    if weights.shape != (len(tokens),):
+        raise ValueError(f"Need one weight per token: {len(tokens)} tokens but weights of shape {weights.shape}.")
+    if not np.isclose(weights.sum(), 1.0, atol=1e-4) or (weights < 0).any():
+        raise ValueError(f"Attention weights are probabilities (non-negative, sum 1); these sum to {weights.sum():.4f}.")
+    figure, ax = plt.subplots(figsize=(1.6 + 1.1 * len(tokens), 3.2), layout="constrained")
+    positions = np.arange(len(tokens))
+    bars = ax.bar(positions, weights, color=plt.get_cmap(WEIGHTS_CMAP)(0.3 + 0.7 * weights / weights.max()),
+                  edgecolor="black")
+    ax.bar_label(bars, labels=[f"{w:.2f}" for w in weights])
+    ax.set_xticks(positions, labels=tokens, fontsize=12)
+    ax.set(ylim=(0, 1.15), ylabel="attention weight")
+    ax.annotate(f"output ≈ {output_label}", xy=(1.02, 0.5), xycoords="axes fraction", fontsize=13,
+                va="center", ha="left", bbox={"boxstyle": "round", "fc": "lightyellow"})
+    ax.set_title(title or "weighted sum of the inputs")
+    ax.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def plot_query_and_keys(query: torch.Tensor, keys: torch.Tensor, query_token: str, key_tokens: Sequence[str], *,
+                        title: str = "") -> Figure:
+    """The lecture's Fig. 4: one token's query vector (hd,) above the key vectors (T, hd) of every
+    token, on one colour scale, so that matching signs (which raise the dot product) can be seen."""
+    query, keys = as_array(query), as_array(keys)
+    if query.ndim != 1 or keys.ndim != 2 or keys.shape != (len(key_tokens), query.shape[0]):
+        raise ValueError(f"Need a query of shape (hd,) and keys of shape ({len(key_tokens)}, hd) for "
+                         f"{len(key_tokens)} key tokens; got {query.shape} and {keys.shape}.")
+    limit = float(max(np.abs(query).max(), np.abs(keys).max())) or 1.0
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(10, 2.2 + 0.33 * len(key_tokens)), sharex=True,
+                                         height_ratios=[1, max(len(key_tokens), 2)], layout="constrained")
+    top.imshow(query[None], cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, aspect="auto")
+    top.set_yticks([0], labels=[query_token])
+    top.set_title(f"query q of {query_token!r}")
+    image = bottom.imshow(keys, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, aspect="auto")
+    bottom.set_yticks(range(len(key_tokens)), labels=key_tokens)
+    bottom.set(title="key k of every token", xlabel=f"dimension of the head (hd = {query.shape[0]})")
+    figure.colorbar(image, ax=[top, bottom], shrink=0.8)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def plot_scores_and_softmax(key_tokens: Sequence[str], scores: torch.Tensor, query_token: str, *,
+                            probabilities: torch.Tensor | None = None, softmax_title: str | None = None,
+                            title: str = "") -> Figure:
+    """The lecture's Figs. 5–6: one query's dot products with every key, then their softmax.
+
+    Without `probabilities` the right panel is softmax(scores); pass the weights a model really
+    used (e.g. softmax(scores / √hd)) and say so in `softmax_title`.
+    """
+    scores = as_array(scores)
+    if softmax_title is None:
+        softmax_title = "softmax(scores): attention weights" if probabilities is None else "attention weights"
+    probabilities = as_array(probabilities) if probabilities is not None else np.exp(scores - scores.max())
+    probabilities = probabilities / probabilities.sum()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2), layout="constrained")
+    positions = np.arange(len(key_tokens))
+    left.bar(positions, scores, color=["tab:red" if s < 0 else "tab:blue" for s in scores])
+    left.axhline(0, color="black", linewidth=0.8)
+    left.set(title=f"score = q·k  (query: {query_token!r})", ylabel="dot product")
+    right.bar(positions, probabilities, color="tab:blue")
+    right.set(title=softmax_title, ylabel="probability", ylim=(0, 1.05))
+    for ax in (left, right):
+        ax.set_xticks(positions, labels=key_tokens, rotation=45, ha="right")
+        ax.set_xlabel("key token")
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def plot_projection_2d(vectors: torch.Tensor, labels: Sequence[str], *, groups: Sequence[str] | None = None,
+                       arrows: Sequence[tuple[str, str]] = (), title: str = "") -> Figure:
+    """Vectors projected on their two principal components, with optional arrows between words.
+
+    `arrows` pairs like ("cat", "kitten") draw an arrow from one labelled point to the other, so that
+    parallel arrows show an analogy.
+    """
+    values = as_array(vectors)
+    if values.ndim != 2 or values.shape[0] != len(labels):
+        raise ValueError(f"Need one vector per label: {len(labels)} labels, vectors of shape {values.shape}.")
+    centred = values - values.mean(axis=0)
+    # Principal components by SVD: the two directions of largest variance.
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    points = centred @ components[:2].T
+    figure, ax = plt.subplots(figsize=(7, 6), layout="constrained")
+    group_names = list(dict.fromkeys(groups)) if groups is not None else [None]
+    for index, group in enumerate(group_names):
+        chosen = [i for i in range(len(labels)) if groups is None or groups[i] == group]
+        ax.scatter(points[chosen, 0], points[chosen, 1], color=f"C{index}", label=group)
+    for i, label in enumerate(labels):
+        ax.annotate(label, points[i], textcoords="offset points", xytext=(4, 3), fontsize=9)
+    where = {label: points[i] for i, label in enumerate(labels)}
+    for start, end in arrows:
+        ax.annotate("", xy=where[end], xytext=where[start],
+                    arrowprops={"arrowstyle": "->", "color": "gray", "alpha": 0.8})
+    if groups is not None:
+        ax.legend()
+    ax.set(xlabel="principal component 1", ylabel="principal component 2", title=title)
+    return figure
