@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "student":
         for copy in write_student_copies(args.notebooks, args.out):
-            print(f"{copy.target}  ({copy.exercises} exercises blanked)")
+            print(f"{copy.target}  ({copy.exercises} exercise{'s' if copy.exercises != 1 else ''} blanked)")
         return 0
     if args.command == "clean":
         for path in args.paths:

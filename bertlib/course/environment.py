@@ -21,6 +21,7 @@ from bertlib.paths import DATA_DIR, minilm_path
 NOTEBOOK_THREADS = 2
 #: Files the course reads offline; notebook 00 checks they are present.
 REQUIRED_DATA = ("corpus/stories.txt", "vocab.txt")
+MINILM = "pretrained MiniLM"
 
 
 def setup_notebook(seed: int = 0, threads: int = NOTEBOOK_THREADS) -> None:
@@ -61,8 +62,13 @@ class EnvironmentReport:
         lines = [f"{name:<26} {version}" for name, version in self.versions.items()]
         lines.append(f"{'device':<26} {self.device} ({self.threads} threads)")
         lines += [f"{name:<26} {'present' if ok else 'MISSING'}" for name, ok in self.files.items()]
-        lines.append("Everything is in place." if self.ready else
-                     "Something is missing: run `python3 course.py setup` from the repository root.")
+        if self.ready:
+            lines.append("Everything is in place.")
+        if any(version == "not installed" for version in self.versions.values()) or not self.files.get(MINILM, True):
+            lines.append("A package is missing: run `python3 course.py setup` from the repository root.")
+        if not all(ok for name, ok in self.files.items() if name != MINILM):
+            lines.append("Course data is missing: it ships in the repository's data/ folder; use a full clone "
+                         "(or set BERTLIB_DATA to a folder that holds it).")
         return "\n".join(lines)
 
 
@@ -71,8 +77,8 @@ def environment_report() -> EnvironmentReport:
     versions |= {name: _version(name) for name in ("torch", "numpy", "matplotlib", "ipywidgets", "bertlib")}
     files = {f"data/{name}": (DATA_DIR / name).exists() for name in REQUIRED_DATA}
     try:
-        files["pretrained MiniLM"] = (minilm_path() / "model.safetensors").exists()
+        files[MINILM] = (minilm_path() / "model.safetensors").exists()
     except FileNotFoundError:
-        files["pretrained MiniLM"] = False
+        files[MINILM] = False
     device = "cuda" if torch.cuda.is_available() else "cpu"
     return EnvironmentReport(versions=versions, device=device, threads=torch.get_num_threads(), files=files)

@@ -29,8 +29,8 @@ def padding_mask(attention_mask: torch.Tensor) -> torch.Tensor:
     attends to a padding key. Padding queries still attend to the real keys: their outputs are
     computed but meaningless, and everything downstream ignores them.
     """
-    keep = attention_mask[:, None, None, :].to(torch.float32)  # (B, 1, 1, T)
-    return (1.0 - keep) * MASKED
+    padding = attention_mask[:, None, None, :] == 0  # (B, 1, 1, T)
+    return torch.zeros(padding.shape, device=attention_mask.device).masked_fill(padding, MASKED)
 
 
 def explicit_attention(

@@ -1,0 +1,47 @@
+"""Regenerate every file of data/ that this package makes: the corpus, the labelled sets and the
+course vocabulary. The output is byte-identical on every run and every Python from 3.10 on.
+
+    python -m bertlib.data build --out data/      # what the committed files were made with
+    python -m bertlib.data stats                  # counts of the committed files, for data/README.md
+
+Its job ends at writing files; reading them back is `tasks.py`'s and `examples.py`'s job.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from bertlib.data.tasks import generate_tasks, write_tasks
+from bertlib.data.world import SEED, generate_corpus, write_corpus
+from bertlib.tokenization import Vocab, count_words, train_wordpiece
+
+VOCAB_FILE = Path("vocab.txt")
+#: The course vocabulary's size. Every word of the world is whole with fewer tokens (the trainer
+#: stops by itself when nothing is left to merge, about 830 tokens); the rest are [unusedN] slots, as in
+#: Google's vocabularies, where a student can put words of a new task without resizing embeddings.
+#: 1,000 keeps the embedding matrix (1000 x hidden) tiny next to the encoder.
+VOCAB_SIZE = 1000
+
+
+def course_vocab(texts: list[str], size: int = VOCAB_SIZE) -> Vocab:
+    """WordPiece trained on `texts` until every word is whole (or `size` is reached), padded with
+    [unusedN] tokens to exactly `size`."""
+    with warnings.catch_warnings():
+        # The trainer warns when every word is whole before `size`: that is what we want here.
+        warnings.filterwarnings("ignore", message="Every word of the corpus is a single token")
+        learned = train_wordpiece(count_words(texts), size)
+    unused = [f"[unused{i}]" for i in range(size - len(learned))]
+    return Vocab([*learned.tokens, *unused], source="the course vocabulary")
+
+
+def build(out_dir: str | Path, seed: int = SEED) -> list[Path]:
+    """Write the corpus, the labelled sets and vocab.txt under `out_dir`; returns the paths."""
+    out_dir = Path(out_dir)
+    stories = generate_corpus(seed)
+    corpus = write_corpus(out_dir, stories)
+    sentences = [sentence.text for story in stories for sentence in story.sentences]
+    sets = generate_tasks(seed, corpus_sentences=set(sentences))
+    written = write_tasks(out_dir, sets)
+    course_vocab(sentences + sets.texts()).save(out_dir / VOCAB_FILE)
+    return [corpus, *written, out_dir / VOCAB_FILE]

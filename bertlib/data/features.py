@@ -1,0 +1,303 @@
+"""Fine-tuning features: examples turned into model inputs with labels, and their collation.
+
+- Sentence classification: `[CLS] text [SEP]` and the label.
+- Token classification: each word is cut into WordPiece tokens; its label goes on the first piece
+  and the other pieces get -100, as do [CLS] and [SEP], so the loss and the metrics see one label
+  per word.
+- Extractive QA, as Google's `run_squad.py` does it: `[CLS] question [SEP] window [SEP]`, with
+  windows of the context `doc_stride` tokens apart. The answer's characters are mapped to its first
+  and last token; a window that does not hold the whole answer points both at [CLS] (0). Every
+  context token keeps its character offsets, so a predicted span maps back to the exact text of
+  the context, and `token_is_max_context` says which window sees a token with the most context on
+  both sides (the one whose prediction counts).
+
+Nothing is cut silently: an input longer than `max_seq_length` is an error, unless you ask for
+truncation (classification only: dropping words would drop their NER labels).
+
+Its job ends at features and batches; models and metrics are the model's and the trainer's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from bertlib.data.batch import IGNORE_INDEX, InputBatch, input_tensors, pad_rows
+from bertlib.data.examples import NerExample, QAExample, SentimentExample
+from bertlib.tokenization import BertTokenizer, TokenizedText
+from bertlib.tokenization.wordpiece import UNK
+
+# ----------------------------------------------------------------------------- sentence classification
+
+
+@dataclass(frozen=True)
+class ClassificationFeature:
+    input_ids: tuple[int, ...]
+    token_type_ids: tuple[int, ...]
+    label: int
+
+
+@dataclass
+class ClassificationBatch(InputBatch):
+    labels: torch.Tensor  # (B,) class indices
+
+
+def classification_features(
+    examples: Sequence[SentimentExample], tokenizer: BertTokenizer, max_seq_length: int = 128, truncation: bool = False
+) -> list[ClassificationFeature]:
+    """`[CLS] text [SEP]` for each example; over `max_seq_length` it is an error unless `truncation`."""
+    features = []
+    for example in examples:
+        cut = "longest_first" if truncation else False
+        encoding = tokenizer.encode(example.text, max_length=max_seq_length, truncation=cut)
+        features.append(ClassificationFeature(tuple(encoding.input_ids), tuple(encoding.token_type_ids), example.label))
+    return features
+
+
+def collate_classification(features: Sequence[ClassificationFeature], pad_id: int = 0) -> ClassificationBatch:
+    return ClassificationBatch(
+        **input_tensors([(f.input_ids, f.token_type_ids) for f in features], pad_id),
+        labels=torch.tensor([f.label for f in features], dtype=torch.long),
+    )
+
+
+# ----------------------------------------------------------------------------- token classification
+
+
+@dataclass(frozen=True)
+class TokenClassificationFeature:
+    input_ids: tuple[int, ...]
+    token_type_ids: tuple[int, ...]
+    labels: tuple[int, ...]  # the word's label id on its first piece; -100 elsewhere
+    word_ids: tuple[int | None, ...]  # which word each token belongs to; None for [CLS] and [SEP]
+
+    def first_pieces(self) -> list[int]:
+        """Positions of each word's first piece, in word order: where the word's prediction is read."""
+        return [i for i, label in enumerate(self.labels) if label != IGNORE_INDEX]
+
+
+@dataclass
+class TokenClassificationBatch(InputBatch):
+    labels: torch.Tensor  # (B, T) label ids, -100 where nothing is predicted
+
+
+def label_ids(labels: Sequence[str]) -> dict[str, int]:
+    """Label -> id, in the order given (e.g. `NER_LABELS`)."""
+    return {label: i for i, label in enumerate(labels)}
+
+
+def word_pieces(tokenizer: BertTokenizer, word: str) -> list[int]:
+    """The ids of one word's pieces; a word that tokenizes to nothing (only control characters)
+    becomes [UNK], so that it keeps its label."""
+    return tokenizer.tokenize_with_offsets(word).ids or [tokenizer.vocab.ids[UNK]]
+
+
+def token_classification_features(
+    examples: Sequence[NerExample], tokenizer: BertTokenizer, labels: Sequence[str], max_seq_length: int = 128
+) -> list[TokenClassificationFeature]:
+    """Align word-level tags to pieces: the first piece of each word gets its tag, the rest -100."""
+    to_id = label_ids(labels)
+    special = tokenizer.vocab.special
+    features = []
+    for example in examples:
+        ids, tags, word_ids = [special.cls], [IGNORE_INDEX], [None]
+        for word_index, (word, tag) in enumerate(zip(example.tokens, example.tags)):
+            if tag not in to_id:
+                raise ValueError(
+                    f"NER example {example.id!r} has the tag {tag!r}, which is not among the labels {list(labels)}"
+                )
+            pieces = word_pieces(tokenizer, word)
+            ids += pieces
+            tags += [to_id[tag]] + [IGNORE_INDEX] * (len(pieces) - 1)
+            word_ids += [word_index] * len(pieces)
+        ids.append(special.sep)
+        tags.append(IGNORE_INDEX)
+        word_ids.append(None)
+        if len(ids) > max_seq_length:
+            raise ValueError(
+                f"NER example {example.id!r} has {len(ids)} tokens with [CLS] and [SEP], more than "
+                f"max_seq_length={max_seq_length}; use a larger max_seq_length (cutting it would lose word labels)."
+            )
+        features.append(TokenClassificationFeature(tuple(ids), (0,) * len(ids), tuple(tags), tuple(word_ids)))
+    return features
+
+
+def collate_token_classification(
+    features: Sequence[TokenClassificationFeature], pad_id: int = 0
+) -> TokenClassificationBatch:
+    return TokenClassificationBatch(
+        **input_tensors([(f.input_ids, f.token_type_ids) for f in features], pad_id),
+        labels=pad_rows([f.labels for f in features], IGNORE_INDEX),
+    )
+
+
+# ----------------------------------------------------------------------------- question answering
+
+CLS_INDEX = 0  # where start and end point when the window does not hold the answer
+
+
+@dataclass(frozen=True)
+class QAFeature:
+    """One window of one question's context: `[CLS] question [SEP] window [SEP]`."""
+
+    example_id: str
+    input_ids: tuple[int, ...]
+    token_type_ids: tuple[int, ...]
+    start_position: int  # token index of the answer's first token, or 0 ([CLS]) if not in this window
+    end_position: int  # token index of its last token, or 0
+    offsets: tuple[tuple[int, int] | None, ...]  # per token: its characters in the context; None outside it
+    token_is_max_context: tuple[bool, ...]  # per token: this window gives it the most context
+
+    def span_text(self, context: str, start: int, end: int) -> str:
+        """The exact context text of tokens `start` to `end` (inclusive) of this window."""
+        if self.offsets[start] is None or self.offsets[end] is None or end < start:
+            raise ValueError(f"tokens {start}..{end} are not a span of the context in this window")
+        return context[self.offsets[start][0] : self.offsets[end][1]]
+
+
+@dataclass
+class QABatch(InputBatch):
+    start_positions: torch.Tensor  # (B,)
+    end_positions: torch.Tensor  # (B,)
+
+
+@dataclass(frozen=True)
+class TokenSpan:
+    start: int
+    end: int  # inclusive
+
+
+def answer_tokens(context: TokenizedText, answer_start: int, answer_end: int) -> TokenSpan:
+    """The context tokens that cover characters [answer_start, answer_end)."""
+    covering = [i for i, (s, e) in enumerate(context.offsets) if s < answer_end and e > answer_start]
+    if not covering:
+        raise ValueError(f"no token of the context covers characters {answer_start}..{answer_end}")
+    return TokenSpan(covering[0], covering[-1])
+
+
+def window_starts(length: int, room: int, doc_stride: int) -> list[int]:
+    """Google's doc spans: windows of at most `room` tokens, each `doc_stride` after the last, until
+    one reaches the end. `doc_stride` is how far a window moves (Google's meaning); Hugging Face's
+    `stride` is the overlap instead, `room - doc_stride`."""
+    starts = [0]
+    while starts[-1] + room < length:
+        starts.append(starts[-1] + min(room, doc_stride))
+    return starts
+
+
+def max_context_flags(start: int, window_length: int, starts: list[int], room: int, length: int) -> list[bool]:
+    """Google's `_check_is_max_context` for every token of one window: a token counts in the window
+    where min(left context, right context) + 0.01 * window length is largest (the first on a tie)."""
+    flags = []
+    for position in range(start, start + window_length):
+        best_start, best_score = None, -1.0
+        for other in starts:
+            other_length = min(room, length - other)
+            if not other <= position < other + other_length:
+                continue
+            score = min(position - other, other + other_length - 1 - position) + 0.01 * other_length
+            if score > best_score:
+                best_start, best_score = other, score
+        flags.append(best_start == start)
+    return flags
+
+
+def qa_features(
+    examples: Sequence[QAExample],
+    tokenizer: BertTokenizer,
+    max_seq_length: int = 128,
+    doc_stride: int = 64,
+    max_query_length: int = 64,
+) -> list[QAFeature]:
+    """Windows of each example's context with the answer's token positions (the first answer's)."""
+    features = []
+    special = tokenizer.vocab.special
+    contexts: dict[str, TokenizedText] = {}  # SQuAD asks several questions about each context
+    for example in examples:
+        question = tokenizer.tokenize_with_offsets(example.question)
+        if len(question) > max_query_length:
+            raise ValueError(
+                f"QA example {example.id!r}: the question has {len(question)} tokens, more than "
+                f"max_query_length={max_query_length}; raise max_query_length (BERT would cut it)."
+            )
+        room = max_seq_length - len(question) - 3
+        if room < 1:
+            raise ValueError(f"max_seq_length={max_seq_length} leaves no room for the context of {example.id!r}")
+        if example.context not in contexts:
+            contexts[example.context] = tokenizer.tokenize_with_offsets(example.context)
+        context = contexts[example.context]
+        answer = None
+        if example.answers:
+            first = example.answers[0]
+            answer = answer_tokens(context, first.answer_start, first.answer_start + len(first.text))
+        starts = window_starts(len(context), room, doc_stride)
+        for start in starts:
+            window = context.window(start, start + room)
+            prefix = [special.cls, *question.ids, special.sep]
+            ids = prefix + window.ids + [special.sep]
+            types = [0] * len(prefix) + [1] * (len(window) + 1)
+            offsets = [None] * len(prefix) + window.offsets + [None]
+            flags = [False] * len(prefix) + max_context_flags(start, len(window), starts, room, len(context)) + [False]
+            start_position = end_position = CLS_INDEX
+            if answer is not None and start <= answer.start and answer.end < start + len(window):
+                start_position = answer.start - start + len(prefix)
+                end_position = answer.end - start + len(prefix)
+            features.append(QAFeature(
+                example.id, tuple(ids), tuple(types), start_position, end_position, tuple(offsets), tuple(flags)
+            ))
+    return features
+
+
+def collate_qa(features: Sequence[QAFeature], pad_id: int = 0) -> QABatch:
+    return QABatch(
+        **input_tensors([(f.input_ids, f.token_type_ids) for f in features], pad_id),
+        start_positions=torch.tensor([f.start_position for f in features], dtype=torch.long),
+        end_positions=torch.tensor([f.end_position for f in features], dtype=torch.long),
+    )
+
+
+@dataclass(frozen=True)
+class SpanPrediction:
+    text: str
+    score: float  # start logit + end logit
+    feature_index: int  # which of the example's features it came from
+    start: int  # token positions in that feature
+    end: int
+
+
+def best_span(
+    context: str,
+    features: Sequence[QAFeature],
+    start_logits: Sequence[Sequence[float]] | torch.Tensor,
+    end_logits: Sequence[Sequence[float]] | torch.Tensor,
+    n_best: int = 20,
+    max_answer_length: int = 30,
+) -> SpanPrediction | None:
+    """The best answer span over all windows of one example, as Google's `write_predictions` picks
+    it: among the `n_best` starts and ends of each window, spans inside the context, no longer than
+    `max_answer_length` tokens, whose start has its maximal context in that window; None if none."""
+    best = None
+    for index, feature in enumerate(features):
+        starts = torch.as_tensor(start_logits[index], dtype=torch.float)[: len(feature.input_ids)]
+        ends = torch.as_tensor(end_logits[index], dtype=torch.float)[: len(feature.input_ids)]
+        top_starts = torch.argsort(starts, descending=True, stable=True)[:n_best].tolist()
+        top_ends = torch.argsort(ends, descending=True, stable=True)[:n_best].tolist()
+        for start in top_starts:
+            for end in top_ends:
+                if not valid_span(feature, start, end, max_answer_length):
+                    continue
+                score = float(starts[start] + ends[end])
+                if best is None or score > best.score:
+                    best = SpanPrediction(feature.span_text(context, start, end), score, index, start, end)
+    return best
+
+
+def valid_span(feature: QAFeature, start: int, end: int, max_answer_length: int) -> bool:
+    return (
+        feature.offsets[start] is not None
+        and feature.offsets[end] is not None
+        and start <= end < start + max_answer_length
+        and feature.token_is_max_context[start]
+    )
