@@ -1,0 +1,325 @@
+"""Fine-tuning on the embedded tasks: sentiment, named entities and extractive QA.
+
+Each task is a small class that knows its splits, its features (made by `bertlib.data.features`),
+its model head and objective, and how to score predictions with `metrics.py`:
+
+- sentiment: sequence classification, accuracy (and macro F1); pooling "mean" or "cls";
+- ner: token classification, the prediction of each word read at its first piece, entity F1;
+- qa: start/end logits over `doc_stride` windows, the best span over all windows mapped back to
+  the context's text, SQuAD exact match and F1.
+
+A run starts from a pre-trained checkpoint (the shipped one by default) or from random init of the
+same architecture, so the two can be compared fairly:
+
+    run = finetune(FinetuneOptions(task="sentiment"), TrainingConfig(steps=300, batch_size=32, lr=1e-3))
+    run.scores["test"].accuracy
+
+Its job ends at a fine-tuned model and its scores; comparing many runs is `evidence.py`'s job.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from bertlib.data.batch import InputBatch
+from bertlib.data.features import (
+    classification_features,
+    collate_classification,
+    collate_qa,
+    collate_token_classification,
+    best_span,
+    qa_features,
+    token_classification_features,
+)
+from bertlib.data.tasks import NER_LABELS, load_ner, load_qa, load_sentiment
+from bertlib.model import (
+    BertConfig,
+    BertForQuestionAnswering,
+    BertForSequenceClassification,
+    BertForTokenClassification,
+)
+from bertlib.model.pretrained import PretrainedModel
+from bertlib.tokenization import BertTokenizer
+
+from .batches import Examples, batches_in_order
+from .checkpoint import seed_everything
+from .metrics import ClassificationScores, EntityScores, SquadScores, classification_scores, entity_scores, squad_scores
+from .objectives import LabelObjective, SpanObjective, encoder_inputs
+from .pretraining import shipped_checkpoint
+from .trainer import History, Objective, Trainer, TrainingConfig
+
+TASKS = ("sentiment", "ner", "qa")
+INITS = ("pretrained", "random")
+
+
+@dataclass(frozen=True)
+class TaskBudget:
+    """A task's fine-tuning budget: the same for every model compared on it (evidence.py), and the
+    runs the notebooks make (each under a minute on 2 cores: benchmarks/bench_training.py)."""
+
+    steps: int
+    batch_size: int
+    lr: float  # the rate notebooks use: pre-trained's best on dev in the evidence search
+    lrs: tuple[float, ...]  # the learning-rate grid each model searches on dev for the evidence
+    warmup_fraction: float = 0.1
+
+    def config(self, seed: int = 0, lr: float | None = None, progress: bool = True) -> TrainingConfig:
+        return TrainingConfig(steps=self.steps, batch_size=self.batch_size, lr=lr or self.lr, seed=seed,
+                              warmup_steps=int(self.warmup_fraction * self.steps), progress=progress)
+
+
+BUDGETS = {
+    "sentiment": TaskBudget(steps=300, batch_size=32, lr=2e-3, lrs=(5e-4, 1e-3, 2e-3)),
+    "ner": TaskBudget(steps=300, batch_size=32, lr=5e-4, lrs=(5e-4, 1e-3, 2e-3)),
+    "qa": TaskBudget(steps=400, batch_size=32, lr=1e-3, lrs=(5e-4, 1e-3, 2e-3)),
+}
+
+
+@dataclass(frozen=True)
+class FinetuneOptions:
+    """What to fine-tune, from what. The loop's own settings are a `TrainingConfig`."""
+
+    task: str = "sentiment"  # "sentiment", "ner" or "qa"
+    init: str = "pretrained"  # "pretrained": from `checkpoint`; "random": same architecture, fresh weights
+    checkpoint: Path | None = None  # a pre-trained model folder (default: the shipped checkpoint)
+    pooling: str = "mean"  # sentiment only: "mean" of the top layer, or the pooled "cls" vector
+    max_seq_length: int = 64  # tokens per input (QA: per window)
+    doc_stride: int = 32  # QA: how far each context window moves
+    dropout: float = 0.1  # hidden, attention and classifier dropout
+    eval_splits: tuple[str, ...] = ("dev",)  # splits scored at the end; the first is also scored during training
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"Unknown task {self.task!r}; choose one of {', '.join(TASKS)}.")
+        if self.init not in INITS:
+            raise ValueError(f"init={self.init!r}; choose 'pretrained' (from a checkpoint) or 'random'.")
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return Path(self.checkpoint) if self.checkpoint is not None else shipped_checkpoint()
+
+
+# -- the tasks --------------------------------------------------------------------------------------
+
+
+class FineTuningTask(ABC):
+    """A labelled task: its splits, features, head, objective and scores."""
+
+    name: ClassVar[str]
+    model_class: ClassVar[type[PretrainedModel]]
+    headline: ClassVar[str]  # the metric that sums up a run (the evidence table's)
+
+    def __init__(self, tokenizer: BertTokenizer, max_seq_length: int = 64, doc_stride: int = 32):
+        self.tokenizer, self.max_seq_length, self.doc_stride = tokenizer, max_seq_length, doc_stride
+        self._made: dict[tuple[str, str], Any] = {}  # (what, split) -> examples, features or tensors
+
+    def _once(self, what: str, split: str, make: Callable[[], Any]) -> Any:
+        """Make a split's examples, features or tensors once, then reuse them (runs share a task)."""
+        if (what, split) not in self._made:
+            self._made[what, split] = make()
+        return self._made[what, split]
+
+    def examples(self, split: str) -> list:
+        return self._once("examples", split, lambda: self.load(split))
+
+    def features(self, split: str) -> list:
+        return self._once("features", split, lambda: self.make_features(self.examples(split)))
+
+    def tensors(self, split: str) -> Examples:
+        return self._once("tensors", split, lambda: self.collate(self.features(split)).as_kwargs())
+
+    def config_changes(self, options: FinetuneOptions) -> dict[str, Any]:
+        """Settings of the task's head, applied over the pre-trained config."""
+        return {}
+
+    def predict(self, model: PretrainedModel, split: str, batch_size: int = 256) -> list:
+        """The model's outputs over a split, batch by batch, in eval mode."""
+        model.eval()
+        device = next(model.parameters()).device
+        with torch.no_grad():
+            return [model(**encoder_inputs({k: v.to(device) for k, v in batch.items()}))
+                    for batch in batches_in_order(self.tensors(split), batch_size)]
+
+    @abstractmethod
+    def load(self, split: str) -> list:
+        """The split's examples, from bertlib.data."""
+
+    @abstractmethod
+    def make_features(self, examples: list) -> list:
+        """Model inputs with labels, one or more per example (QA: one per window)."""
+
+    @abstractmethod
+    def collate(self, features: list) -> InputBatch:
+        """Features as one padded batch of tensors."""
+
+    @abstractmethod
+    def objective(self) -> Objective:
+        """The loss the trainer minimises."""
+
+    @abstractmethod
+    def score(self, model: PretrainedModel, split: str) -> Any:
+        """The task's metrics on a split (a dataclass from metrics.py)."""
+
+
+class SentimentTask(FineTuningTask):
+    name, model_class, headline = "sentiment", BertForSequenceClassification, "accuracy"
+    label_names = ("negative", "positive")
+
+    def load(self, split: str) -> list:
+        return load_sentiment(split)
+
+    def make_features(self, examples: list) -> list:
+        return classification_features(examples, self.tokenizer, self.max_seq_length)
+
+    def collate(self, features: list) -> InputBatch:
+        return collate_classification(features, self.tokenizer.vocab.special.pad)
+
+    def config_changes(self, options: FinetuneOptions) -> dict[str, Any]:
+        return {"num_labels": 2, "label_names": self.label_names, "classifier_pooling": options.pooling}
+
+    def objective(self) -> Objective:
+        return LabelObjective("classification")
+
+    def score(self, model: PretrainedModel, split: str) -> ClassificationScores:
+        predicted = torch.cat([out.logits.argmax(-1) for out in self.predict(model, split)]).tolist()
+        return classification_scores(predicted, [f.label for f in self.features(split)], self.label_names)
+
+
+class NerTask(FineTuningTask):
+    name, model_class, headline = "ner", BertForTokenClassification, "f1"
+
+    def load(self, split: str) -> list:
+        return load_ner(split)
+
+    def make_features(self, examples: list) -> list:
+        return token_classification_features(examples, self.tokenizer, NER_LABELS, self.max_seq_length)
+
+    def collate(self, features: list) -> InputBatch:
+        return collate_token_classification(features, self.tokenizer.vocab.special.pad)
+
+    def config_changes(self, options: FinetuneOptions) -> dict[str, Any]:
+        return {"num_labels": len(NER_LABELS), "label_names": NER_LABELS}
+
+    def objective(self) -> Objective:
+        return LabelObjective("tagging")
+
+    def score(self, model: PretrainedModel, split: str) -> EntityScores:
+        """Entity F1 of the tags predicted at each word's first piece (conlleval)."""
+        predicted_ids = [row for out in self.predict(model, split) for row in out.logits.argmax(-1).tolist()]
+        predicted = [[NER_LABELS[row[i]] for i in feature.first_pieces()]
+                     for row, feature in zip(predicted_ids, self.features(split))]
+        gold = [list(example.tags) for example in self.examples(split)]
+        return entity_scores(gold, predicted)
+
+
+class QaTask(FineTuningTask):
+    name, model_class, headline = "qa", BertForQuestionAnswering, "f1"
+
+    def load(self, split: str) -> list:
+        return load_qa(split)
+
+    def make_features(self, examples: list) -> list:
+        return qa_features(examples, self.tokenizer, self.max_seq_length, self.doc_stride)
+
+    def collate(self, features: list) -> InputBatch:
+        return collate_qa(features, self.tokenizer.vocab.special.pad)
+
+    def objective(self) -> Objective:
+        return SpanObjective()
+
+    def score(self, model: PretrainedModel, split: str) -> SquadScores:
+        """SQuAD EM and F1 of the answers `answer_texts` reads off the model's logits."""
+        outputs = self.predict(model, split)
+        starts = torch.cat([out.start_logits for out in outputs]).float()  # (windows, T)
+        ends = torch.cat([out.end_logits for out in outputs]).float()  # (windows, T)
+        gold = {e.id: [a.text for a in e.answers] for e in self.examples(split)}
+        return squad_scores(self.answer_texts(split, starts, ends), gold)
+
+    def answer_texts(self, split: str, starts: torch.Tensor, ends: torch.Tensor) -> dict[str, str]:
+        """Each question's answer: the best span over all its windows (bertlib.data's `best_span`,
+        Google's rules), as the exact text of its context; "" if no window offers a valid span."""
+        features = self.features(split)
+        windows: dict[str, list[int]] = defaultdict(list)
+        for index, feature in enumerate(features):
+            windows[feature.example_id].append(index)
+        answers = {}
+        for example in self.examples(split):
+            rows = windows[example.id]
+            span = best_span(example.context, [features[i] for i in rows], starts[rows], ends[rows])
+            answers[example.id] = span.text if span is not None else ""
+        return answers
+
+
+TASK_CLASSES: dict[str, type[FineTuningTask]] = {t.name: t for t in (SentimentTask, NerTask, QaTask)}
+
+
+# -- a run ----------------------------------------------------------------------------------------------
+
+
+def build_model(task: FineTuningTask, options: FinetuneOptions) -> PretrainedModel:
+    """The task's model: the checkpoint's weights with a fresh head, or the same architecture
+    freshly initialised (`init="random"`), both with the options' dropout."""
+    directory = options.checkpoint_dir
+    changes = {**task.config_changes(options), "hidden_dropout_prob": options.dropout,
+               "attention_probs_dropout_prob": options.dropout, "classifier_dropout": None}
+    if options.init == "random":
+        return task.model_class(BertConfig.from_json_file(directory / "config.json").replace(**changes))
+    return task.model_class.from_pretrained(directory, allow_new_head=True, **changes)
+
+
+@dataclass
+class FinetuneRun:
+    """A fine-tuning run's result."""
+
+    model: PretrainedModel
+    history: History  # per-step loss, lr, and the first eval split's headline metric during training
+    scores: dict[str, Any]  # split -> ClassificationScores | EntityScores | SquadScores
+    task: FineTuningTask
+
+    def headline(self, split: str) -> float:
+        """The task's summary metric on a split: accuracy (sentiment) or F1 (NER, QA)."""
+        return getattr(self.scores[split], self.task.headline)
+
+
+def make_task(options: FinetuneOptions, tokenizer: BertTokenizer | None = None) -> FineTuningTask:
+    """The task object, with the checkpoint's tokenizer (its vocab.txt)."""
+    tokenizer = tokenizer or BertTokenizer.from_vocab_file(options.checkpoint_dir / "vocab.txt")
+    return TASK_CLASSES[options.task](tokenizer, options.max_seq_length, options.doc_stride)
+
+
+def finetune(options: FinetuneOptions, config: TrainingConfig, *, out_dir: str | Path | None = None,
+             resume_from: str | Path | None = None, task: FineTuningTask | None = None) -> FinetuneRun:
+    """Fine-tune on `options.task`'s training split, then score the `eval_splits`. Pass `task` to
+    reuse its features across runs (the evidence sweep does)."""
+    task = task or make_task(options)
+    if (task.name, task.max_seq_length, task.doc_stride) != (options.task, options.max_seq_length, options.doc_stride):
+        raise ValueError(f"The task object given makes {task.name} features of {task.max_seq_length} tokens "
+                         f"(stride {task.doc_stride}), but the options ask for {options.task} with "
+                         f"{options.max_seq_length} (stride {options.doc_stride}); make it with make_task(options).")
+    seed_everything(config.seed)
+    model = build_model(task, options)
+    first_split = options.eval_splits[0]
+
+    def evaluate(m: PretrainedModel) -> dict[str, float]:
+        return {f"{first_split}_{task.headline}": getattr(task.score(m, first_split), task.headline)}
+
+    trainer = Trainer(model, task.tensors("train"), task.objective(), config.labelled(f"fine-tuning {task.name}"),
+                      evaluate=evaluate, out_dir=out_dir, resume_from=resume_from)
+    history = trainer.run()
+    scores = {split: task.score(model, split) for split in options.eval_splits}
+    return FinetuneRun(model, history, scores, task)
+
+
+def finetune_for_notebook(task: str, init: str = "pretrained", pooling: str = "mean", seed: int = 0,
+                          eval_splits: tuple[str, ...] = ("dev", "test"), progress: bool = True) -> FinetuneRun:
+    """The notebooks' fine-tuning run of `task` (BUDGETS[task], under a minute on 2 cores), from
+    the shipped checkpoint or (init="random") from scratch. Fixed steps and seed: same numbers each time."""
+    options = FinetuneOptions(task=task, init=init, pooling=pooling, eval_splits=eval_splits)
+    return finetune(options, BUDGETS[task].config(seed=seed, progress=progress))

@@ -1,0 +1,239 @@
+"""Pre-training a BERT on the embedded corpus: examples, model, loop, held-out scores, saved model.
+
+The corpus (data/corpus/stories.txt) is split once into training documents and a fixed held-out
+set (the last `held_out_documents` stories). Examples are made from each by `bertlib.data`'s
+`create_pretraining_examples`, Google's algorithm; the held-out ones always with the same seed,
+so held-out MLM accuracy, perplexity and NSP accuracy of two models are comparable.
+
+    run = pretrain(PretrainOptions(), TrainingConfig(steps=2500, batch_size=64, lr=2e-3, warmup_steps=250))
+    run.scores.mlm_accuracy, run.history.loss
+
+Its job ends at a pre-trained model saved with its vocabulary and a record of how it was made;
+the loop itself is `trainer.py`'s, fine-tuning is `finetuning.py`'s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from bertlib.data.examples import Document
+from bertlib.data.pretraining import PretrainingConfig, collate_pretraining, create_pretraining_examples
+from bertlib.data.world import load_corpus
+from bertlib.model import BertConfig, BertForPreTraining
+from bertlib.paths import data_path
+from bertlib.tokenization import BertTokenizer
+
+from .batches import Examples, batches_in_order
+from .checkpoint import seed_everything
+from .metrics import IGNORE, PreTrainingScores, perplexity
+from .objectives import PreTrainingObjective, encoder_inputs
+from .trainer import History, TrainingConfig, Trainer
+
+#: The record written beside a pre-trained model: how it was made and how well it does.
+RUN_FILE = "pretraining.json"
+#: The held-out examples it was scored on, written beside it: its score stays checkable even if
+#: the corpus or the example-making code changes later.
+HELD_OUT_FILE = "held_out.safetensors"
+#: The seed of the held-out examples' segmenting and masking: fixed, so every model meets the same.
+HELD_OUT_SEED = 4242
+#: The shipped tiny pre-trained checkpoint, under data/ (see data/README.md).
+SHIPPED_CHECKPOINT = Path("checkpoints") / "bert-tiny-course"
+
+
+@dataclass(frozen=True)
+class PretrainOptions:
+    """What to pre-train, and on what. The loop's own settings are a `TrainingConfig`."""
+
+    preset: str = "tiny"  # a BertConfig preset: tiny 2/128/2, mini 4/256/4, ... (layers/hidden/heads)
+    hidden_size: int | None = None  # a narrower or wider model than the preset's (feed-forward 4 x hidden)
+    max_seq_length: int = 64  # tokens per example, [CLS] A [SEP] B [SEP] included
+    max_predictions_per_seq: int = 10  # masked positions per example at most (15% of 64 is 9.6)
+    dupe_factor: int = 5  # how many differently masked copies of the corpus to train on
+    held_out_documents: int = 300  # the corpus's last stories, kept out of training for evaluation
+    dropout: float = 0.1  # hidden and attention dropout
+    documents: int | None = None  # train on only the first this many documents (None: all)
+
+
+def shipped_checkpoint() -> Path:
+    """The folder of the tiny BERT pre-trained on the course corpus that ships in data/."""
+    return data_path(*SHIPPED_CHECKPOINT.parts)
+
+
+def course_tokenizer() -> BertTokenizer:
+    """The course's WordPiece tokenizer, from data/vocab.txt."""
+    return BertTokenizer.from_vocab_file(data_path("vocab.txt"))
+
+
+@dataclass(frozen=True)
+class CorpusSplit:
+    train: list[Document]
+    held_out: list[Document]
+
+
+def split_corpus(documents: Sequence[Document], held_out: int, limit: int | None = None) -> CorpusSplit:
+    """The last `held_out` documents for evaluation; the rest (or the first `limit` of them) for training."""
+    if not 2 <= held_out <= len(documents) - 2:
+        raise ValueError(f"held_out_documents={held_out} must leave at least 2 documents on each side "
+                         f"of {len(documents)}.")
+    train = list(documents[:-held_out])
+    return CorpusSplit(train=train[:limit] if limit else train, held_out=list(documents[-held_out:]))
+
+
+def example_tensors(documents: Sequence[Document], tokenizer: BertTokenizer, config: PretrainingConfig) -> Examples:
+    """Google-style MLM + NSP examples of `documents`, collated into one dict of tensors."""
+    examples = create_pretraining_examples(documents, tokenizer, config)
+    return collate_pretraining(examples, pad_id=tokenizer.vocab.special.pad).as_kwargs()
+
+
+def model_config(options: PretrainOptions, vocab_size: int) -> BertConfig:
+    """The preset's sizes, with the vocabulary, positions and dropout the course data needs."""
+    width = {} if options.hidden_size is None else {"hidden_size": options.hidden_size,
+                                                    "intermediate_size": 4 * options.hidden_size}
+    return BertConfig.preset(options.preset, vocab_size=vocab_size, max_position_embeddings=options.max_seq_length,
+                             hidden_dropout_prob=options.dropout, attention_probs_dropout_prob=options.dropout,
+                             **width)
+
+
+@torch.no_grad()
+def evaluate_pretraining(model: BertForPreTraining, examples: Examples, batch_size: int = 256) -> PreTrainingScores:
+    """Held-out masked-LM accuracy and perplexity, and next-sentence accuracy, in eval mode."""
+    was_training = model.training
+    model.eval()
+    nll, correct, masked, nsp_correct, pairs = 0.0, 0, 0, 0, 0
+    device = next(model.parameters()).device
+    for batch in batches_in_order(examples, batch_size):
+        batch = {name: tensor.to(device) for name, tensor in batch.items()}
+        out = model(**encoder_inputs(batch), masked_positions=batch["masked_positions"])
+        labels = batch["mlm_labels"]
+        scored = labels != IGNORE
+        logits = out.mlm_logits.float()[scored]  # (M, V): the real masked tokens only
+        nll += torch.nn.functional.cross_entropy(logits, labels[scored], reduction="sum").item()
+        correct += int((logits.argmax(-1) == labels[scored]).sum())
+        masked += int(scored.sum())
+        nsp_correct += int((out.nsp_logits.argmax(-1) == batch["nsp_labels"]).sum())
+        pairs += len(batch["nsp_labels"])
+    model.train(was_training)
+    return PreTrainingScores(mlm_accuracy=correct / masked, mlm_perplexity=perplexity(nll / masked),
+                             nsp_accuracy=nsp_correct / pairs, masked_tokens=masked, pairs=pairs)
+
+
+@dataclass
+class PretrainData:
+    """The tokenizer and the example tensors of one pre-training setup."""
+
+    tokenizer: BertTokenizer
+    train: Examples
+    held_out: Examples
+
+
+def making_config(options: PretrainOptions, seed: int, dupe_factor: int) -> PretrainingConfig:
+    """How `create_pretraining_examples` cuts and masks, for these options."""
+    return PretrainingConfig(max_seq_length=options.max_seq_length,
+                             max_predictions_per_seq=options.max_predictions_per_seq, dupe_factor=dupe_factor,
+                             seed=seed)
+
+
+def training_examples(options: PretrainOptions, tokenizer: BertTokenizer, seed: int) -> Examples:
+    """The training documents' examples, `dupe_factor` maskings drawn with `seed`."""
+    documents = split_corpus(load_corpus(), options.held_out_documents, options.documents).train
+    return example_tensors(documents, tokenizer, making_config(options, seed, options.dupe_factor))
+
+
+def held_out_examples(options: PretrainOptions, tokenizer: BertTokenizer) -> Examples:
+    """The held-out documents' examples: one masking, always drawn with HELD_OUT_SEED."""
+    documents = split_corpus(load_corpus(), options.held_out_documents).held_out
+    return example_tensors(documents, tokenizer, making_config(options, HELD_OUT_SEED, dupe_factor=1))
+
+
+def pretraining_data(options: PretrainOptions, seed: int) -> PretrainData:
+    """Tokenizer, training examples (masked with `seed`) and the fixed held-out examples."""
+    tokenizer = course_tokenizer()
+    return PretrainData(tokenizer, training_examples(options, tokenizer, seed), held_out_examples(options, tokenizer))
+
+
+@dataclass
+class PretrainRun:
+    """A pre-training run's result."""
+
+    model: BertForPreTraining
+    history: History  # per-step losses (mlm, nsp), lr, and the held-out evaluations
+    scores: PreTrainingScores  # held-out scores of the final model
+    tokenizer: BertTokenizer
+    held_out: Examples  # the held-out examples the scores are of
+
+
+def pretrain(options: PretrainOptions, config: TrainingConfig, *, out_dir: str | Path | None = None,
+             resume_from: str | Path | None = None, data: PretrainData | None = None) -> PretrainRun:
+    """Pre-train a fresh BERT (seeded by `config.seed`) with MLM + NSP, evaluating on the held-out
+    documents every `config.eval_every` steps and at the end. Saves nothing by itself except
+    OUT/checkpoint (see Trainer); call `save_pretrained_run` to write the finished model."""
+    data = data or pretraining_data(options, config.seed)
+    seed_everything(config.seed)
+    model = BertForPreTraining(model_config(options, len(data.tokenizer.vocab)))
+
+    def evaluate(m: BertForPreTraining) -> dict[str, float]:
+        scores = evaluate_pretraining(m, data.held_out)
+        return {"mlm_accuracy": scores.mlm_accuracy, "mlm_perplexity": scores.mlm_perplexity,
+                "nsp_accuracy": scores.nsp_accuracy}
+
+    trainer = Trainer(model, data.train, PreTrainingObjective(), config.labelled("pre-training"),
+                      evaluate=evaluate, out_dir=out_dir, resume_from=resume_from)
+    history = trainer.run()
+    return PretrainRun(model, history, evaluate_pretraining(model, data.held_out), data.tokenizer, data.held_out)
+
+
+def save_pretrained_run(run: PretrainRun, options: PretrainOptions, out_dir: str | Path, record: dict) -> Path:
+    """Write the model (config.json, model.safetensors), its vocab.txt, the held-out examples
+    (HELD_OUT_FILE), and RUN_FILE: `record` (how it was made), the options, the weights' sha256
+    and the held-out scores."""
+    out_dir = Path(out_dir)
+    run.model.save_pretrained(out_dir)
+    run.tokenizer.vocab.save(out_dir / "vocab.txt")
+    save_file({name: tensor.contiguous() for name, tensor in run.held_out.items()}, out_dir / HELD_OUT_FILE)
+    record = {**record, "options": asdict(options), "held_out": asdict(run.scores),
+              "sha256": hashlib.sha256((out_dir / "model.safetensors").read_bytes()).hexdigest(),
+              "steps_done": run.history.steps[-1] if run.history.steps else 0}
+    (out_dir / RUN_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return out_dir
+
+
+@dataclass
+class ShippedModel:
+    """The shipped checkpoint, ready to use."""
+
+    model: BertForPreTraining  # in eval mode
+    tokenizer: BertTokenizer  # its vocab.txt
+    record: dict  # its pretraining.json: the command, seed, steps and held-out scores
+    held_out: Examples  # the held-out examples it was scored on (HELD_OUT_FILE)
+
+
+def load_shipped() -> ShippedModel:
+    """The tiny BERT pre-trained on the course corpus that ships in data/checkpoints/."""
+    directory = shipped_checkpoint()
+    return ShippedModel(BertForPreTraining.from_pretrained(directory),
+                        BertTokenizer.from_vocab_file(directory / "vocab.txt"),
+                        json.loads((directory / RUN_FILE).read_text()), load_file(directory / HELD_OUT_FILE))
+
+
+#: The live demo: the tiny preset made narrower (hidden 64: a step costs half as much), one masking
+#: of the corpus (quick to make), no dropout (it only slows a short run) and a high peak rate.
+#: Fixed steps so that printed numbers repeat under nbval; benchmarks/bench_training.py checks
+#: that it stays under a minute on 2 cores and reaches held-out MLM accuracy >= 0.5.
+LIVE_DEMO_OPTIONS = PretrainOptions(hidden_size=64, dupe_factor=1, dropout=0.0)
+LIVE_DEMO_CONFIG = TrainingConfig(steps=800, batch_size=64, lr=4e-3, warmup_steps=100, eval_every=100,
+                                  description="pre-training (live)")
+
+
+def live_pretraining_demo(steps: int = LIVE_DEMO_CONFIG.steps, seed: int = 0, progress: bool = True) -> PretrainRun:
+    """Pre-train a narrow tiny BERT from scratch for about a minute, evaluating every 100 steps:
+    `run.history.metric("mlm_accuracy")` against `run.history.evaluation_steps` shows it learn."""
+    config = replace(LIVE_DEMO_CONFIG, steps=steps, seed=seed, progress=progress,
+                     warmup_steps=min(LIVE_DEMO_CONFIG.warmup_steps, steps))
+    return pretrain(LIVE_DEMO_OPTIONS, config)

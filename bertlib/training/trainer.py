@@ -1,0 +1,310 @@
+"""The training loop: one optimiser step after another, with everything a real run needs.
+
+`train(model, examples, objective, config)` runs AdamW with linear warm-up and decay, gradient
+clipping and accumulation, evaluation and checkpoints on a schedule, bf16 autocast and
+torch.compile when asked, and DistributedDataParallel under torchrun. It shows a `tqdm.auto`
+progress bar (a widget in a notebook) with the loss, and returns a `History` to plot. Pressing
+stop (KeyboardInterrupt) saves a checkpoint and returns the history so far.
+
+Losses are computed as sums over items (masked tokens, sentences, answers) and divided by the
+number of items in the whole step, over every micro-batch and process, *before* backward. So
+accumulating micro-batches, or spreading them over processes, gives the gradient and the logged
+loss of one big batch. An `Objective` says how to count and sum for its task.
+
+Its job ends at the loop; building models and examples, and what to evaluate, are the callers'.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from bertlib.model.pretrained import PretrainedModel
+
+from .batches import BatchOrder, Examples, batch_at, example_count
+from .checkpoint import TrainingState, capture_rng, load_checkpoint, restore_rng, save_checkpoint
+from .distributed import ProcessGroup, start_processes, sum_over_processes, unwrap, wrap_for_processes
+from .optim import build_optimizer, build_scheduler
+
+#: Metric name -> value, as an evaluation callback returns them.
+Metrics = dict[str, float]
+#: Called with the bare model, in eval mode and without gradients; returns held-out metrics.
+Evaluate = Callable[[nn.Module], Metrics]
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How to train. `batch_size` is the global batch: every micro-batch of every process together."""
+
+    steps: int = 1000  # optimiser steps to take
+    batch_size: int = 32  # examples per optimiser step, summed over micro-batches and processes
+    lr: float = 1e-3  # peak learning rate, reached at the end of the warm-up
+    warmup_steps: int = 0  # steps of linear warm-up from 0; then linear decay to 0 at `steps`
+    weight_decay: float = 0.01  # AdamW's decoupled decay, on weight matrices and embeddings only
+    max_grad_norm: float | None = 1.0  # clip the global gradient norm to this; None: no clipping
+    accumulation_steps: int = 1  # micro-batches whose gradients add up to one step
+    eval_every: int = 0  # evaluate every this many steps (0: only after the last step)
+    checkpoint_every: int = 0  # save OUT/checkpoint every this many steps (0: only at the end / on stop)
+    seed: int = 0  # seeds dropout and the batch order
+    device: str = "auto"  # "auto" (CUDA if present), "cpu", "cuda", "cuda:1", ...
+    bf16: bool = False  # run forward passes under bfloat16 autocast (fast on recent GPUs)
+    compile: bool = False  # torch.compile the model first (pays off on a GPU, for long runs)
+    compile_backend: str = "inductor"  # torch.compile's backend ("aot_eager" traces without generating code)
+    progress: bool = True  # show a tqdm progress bar (process 0 only)
+    print_evaluations: bool = False  # also print each evaluation's metrics as a line (the CLI does)
+    description: str | None = None  # the progress bar's label (None: "training")
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.batch_size < 1 or self.accumulation_steps < 1:
+            raise ValueError("steps, batch_size and accumulation_steps must be at least 1.")
+        if self.batch_size % self.accumulation_steps:
+            raise ValueError(f"batch_size={self.batch_size} is not divisible by accumulation_steps="
+                             f"{self.accumulation_steps}; each micro-batch must be the same size.")
+        if self.warmup_steps > self.steps:
+            raise ValueError(f"warmup_steps={self.warmup_steps} is longer than the run (steps={self.steps}).")
+
+    def labelled(self, description: str) -> TrainingConfig:
+        """This config, with `description` as the progress bar's label unless it already has one."""
+        return self if self.description else replace(self, description=description)
+
+
+class Objective(Protocol):
+    """A task's loss, as sums over items and counts of items, one entry per named term.
+
+    The trained loss is Σ_terms (sum over the whole step) / (count over the whole step).
+    """
+
+    terms: tuple[str, ...]  # names of the loss terms, e.g. ("mlm", "nsp")
+
+    def counts(self, batch: Examples) -> torch.Tensor:
+        """(K,) float: how many items each term averages over in this batch (from the labels alone)."""
+
+    def sums(self, model: nn.Module, batch: Examples) -> torch.Tensor:
+        """(K,) the summed loss of each term over this batch's items, with gradients."""
+
+
+@dataclass
+class Evaluation:
+    step: int  # optimiser steps completed when it was taken
+    metrics: Metrics
+
+
+@dataclass
+class History:
+    """What happened, step by step: ready to plot (`plt.plot(h.steps, h.loss)`)."""
+
+    terms: tuple[str, ...] = ()  # the loss terms, the keys of `parts`
+    steps: list[int] = field(default_factory=list)  # 1, 2, ...: steps completed
+    loss: list[float] = field(default_factory=list)  # total loss of each step (sum of the terms)
+    parts: dict[str, list[float]] = field(default_factory=dict)  # each term's loss per step
+    lr: list[float] = field(default_factory=list)  # the learning rate each step used
+    evaluations: list[Evaluation] = field(default_factory=list)
+    interrupted: bool = False  # stopped by KeyboardInterrupt before the last step
+    checkpoint: str | None = None  # the last checkpoint written, if any
+    seconds: float = 0.0  # wall time spent training (this session only)
+
+    def record(self, step: int, terms: torch.Tensor, lr: float) -> None:
+        values = terms.tolist()
+        self.steps.append(step)
+        self.loss.append(sum(values))
+        for name, value in zip(self.terms, values):
+            self.parts.setdefault(name, []).append(value)
+        self.lr.append(lr)
+
+    def metric(self, name: str) -> list[float]:
+        """One metric over the evaluations, in step order (pair with `evaluation_steps`)."""
+        return [e.metrics[name] for e in self.evaluations]
+
+    @property
+    def evaluation_steps(self) -> list[int]:
+        return [e.step for e in self.evaluations]
+
+    @property
+    def final_metrics(self) -> Metrics:
+        """The last evaluation's metrics ({} if there was none)."""
+        return self.evaluations[-1].metrics if self.evaluations else {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> History:
+        data = dict(data, terms=tuple(data["terms"]),
+                    evaluations=[Evaluation(**e) for e in data["evaluations"]])
+        return cls(**data)
+
+
+class Trainer:
+    """One training run. Build it, then `run()`; `train()` does both."""
+
+    def __init__(self, model: PretrainedModel, examples: Examples, objective: Objective, config: TrainingConfig,
+                 *, evaluate: Evaluate | None = None, out_dir: str | Path | None = None,
+                 resume_from: str | Path | None = None, group: ProcessGroup | None = None):
+        self.config, self.objective, self.examples, self.evaluate = config, objective, examples, evaluate
+        self.group = group or start_processes(config.device)
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.model = model.to(self.group.device)
+        self.optimizer = build_optimizer(self.model, config.lr, config.weight_decay)
+        self.scheduler = build_scheduler(self.optimizer, config.warmup_steps, config.steps)
+        self.order = BatchOrder(example_count(examples), config.batch_size // config.accumulation_steps,
+                                config.seed, self.group.rank, self.group.world_size)
+        self.history = History(terms=tuple(objective.terms))
+        self.step = 0
+        torch.manual_seed(config.seed)  # dropout's stream, whatever drew from torch before
+        if resume_from is not None:
+            self._resume(Path(resume_from))
+        self.ddp_model = wrap_for_processes(self.model, self.group)  # the model itself in one process
+        self.forward_model = self.ddp_model
+        if config.compile:
+            self.forward_model = torch.compile(self.ddp_model, backend=config.compile_backend)
+
+    # -- the loop ------------------------------------------------------------------------------------
+
+    def run(self) -> History:
+        """Train to `config.steps`; on KeyboardInterrupt, save a checkpoint and return early."""
+        started = time.perf_counter()
+        self.model.train()
+        rng_at_step_start = capture_rng()
+        with self._progress_bar() as bar:
+            try:
+                while self.step < self.config.steps:
+                    rng_at_step_start = capture_rng()
+                    terms = self._train_step()
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{sum(terms.tolist()):.3f}", refresh=False)
+                    self._on_schedule()
+            except KeyboardInterrupt:
+                restore_rng(rng_at_step_start)  # the unfinished step will be redone from here
+                self._stop_early()
+        self.history.seconds += time.perf_counter() - started
+        if not self.history.interrupted:
+            self._finish()
+        return self.history
+
+    def _train_step(self) -> torch.Tensor:
+        """One optimiser step over `accumulation_steps` micro-batches; returns each term's loss."""
+        first = self.step * self.config.accumulation_steps
+        batches = [self._batch(first + k) for k in range(self.config.accumulation_steps)]
+        counts = sum_over_processes(sum(self.objective.counts(b) for b in batches)).clamp(min=1)
+        summed = torch.zeros_like(counts)
+        for k, batch in enumerate(batches):
+            with self._sync_gradients(k == len(batches) - 1), self._autocast():
+                sums = self.objective.sums(self.forward_model, batch).float()
+            # DDP averages gradients over processes, so each scales its share by world_size.
+            ((sums / counts).sum() * self.group.world_size).backward()
+            summed += sums.detach()
+        if self.config.max_grad_norm is not None:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.max_grad_norm)
+        lr = self.scheduler.get_last_lr()[0]
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        terms = sum_over_processes(summed) / counts
+        self.history.record(self.step, terms, lr)
+        return terms
+
+    def _batch(self, position: int) -> Examples:
+        batch = batch_at(self.examples, self.order, position)
+        return {name: tensor.to(self.group.device, non_blocking=True) for name, tensor in batch.items()}
+
+    def _on_schedule(self) -> None:
+        last = self.step == self.config.steps
+        if self.config.eval_every and self.step % self.config.eval_every == 0 and not last:
+            self._evaluate()
+        if self.config.checkpoint_every and self.step % self.config.checkpoint_every == 0 and not last:
+            self.save()
+
+    def _finish(self) -> None:
+        self._evaluate()
+        if self.out_dir is not None:
+            self.save()
+
+    def _stop_early(self) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        self.history.interrupted = True
+        where = self.save(self.out_dir or Path("runs") / "interrupted")
+        if self.group.is_main:
+            tqdm.write(f"Stopped at step {self.step} of {self.config.steps}. Saved a checkpoint to {where}; "
+                       f"the returned history covers the {self.step} steps done. To go on, resume from it "
+                       f"(Python: resume_from={str(where)!r}; command line: --resume {where}).")
+
+    # -- evaluation and checkpoints ---------------------------------------------------------------
+
+    def _evaluate(self) -> None:
+        if self.evaluate is None or not self.group.is_main:
+            return
+        self.model.eval()
+        with torch.no_grad(), self._autocast():
+            metrics = self.evaluate(self.model)
+        self.model.train()
+        self.history.evaluations.append(Evaluation(self.step, metrics))
+        if self.config.print_evaluations:
+            tqdm.write(f"step {self.step}: " + ", ".join(f"{name} {value:.4f}" for name, value in metrics.items()))
+
+    def save(self, out_dir: Path | None = None) -> Path | None:
+        """Write OUT/checkpoint (process 0 only); returns its path."""
+        out_dir = out_dir or self.out_dir
+        if out_dir is None:
+            return None
+        path = Path(out_dir) / "checkpoint"
+        if self.group.is_main:
+            self.history.checkpoint = str(path)
+            state = TrainingState(step=self.step, data_position=self.step * self.config.accumulation_steps,
+                                  optimizer=self.optimizer.state_dict(), scheduler=self.scheduler.state_dict(),
+                                  history=self.history.to_dict())
+            save_checkpoint(path, unwrap(self.model), state)
+        return path
+
+    def _resume(self, path: Path) -> None:
+        state = load_checkpoint(path, self.model)
+        saved_total = state.scheduler["lr_lambdas"][0]["total_steps"]
+        if saved_total != self.config.steps:
+            raise ValueError(f"{path} belongs to a run of {saved_total} steps, but this run asks for "
+                             f"{self.config.steps}; resume with the same number of steps (--steps {saved_total}).")
+        if state.data_position != state.step * self.config.accumulation_steps:
+            raise ValueError(f"{path} was trained with another accumulation_steps; resume with the same one.")
+        self.optimizer.load_state_dict(state.optimizer)
+        self.scheduler.load_state_dict(state.scheduler)
+        restore_rng(state.rng)
+        self.history = History.from_dict(state.history)
+        self.history.interrupted = False  # this session goes on to the end (unless stopped again)
+        self.step = state.step
+
+    # -- contexts --------------------------------------------------------------------------------
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        return torch.autocast(device_type=self.group.device.type, dtype=torch.bfloat16, enabled=self.config.bf16)
+
+    def _sync_gradients(self, sync: bool) -> contextlib.AbstractContextManager:
+        """DDP averages gradients after every backward unless told not to: only the last
+        micro-batch of a step needs it."""
+        if sync or self.ddp_model is self.model:
+            return contextlib.nullcontext()
+        return self.ddp_model.no_sync()
+
+    def _progress_bar(self) -> tqdm:
+        return tqdm(total=self.config.steps, initial=self.step, desc=self.config.description or "training",
+                    disable=not (self.config.progress and self.group.is_main), leave=True)
+
+
+def train(model: PretrainedModel, examples: Examples, objective: Objective, config: TrainingConfig, *,
+          evaluate: Evaluate | None = None, out_dir: str | Path | None = None,
+          resume_from: str | Path | None = None) -> History:
+    """Train `model` on `examples` (a dict of equal-length tensors) to minimise `objective`.
+
+    evaluate(model) -> metrics runs every `config.eval_every` steps and after the last; out_dir
+    receives OUT/checkpoint (on schedule, at the end, and on KeyboardInterrupt); resume_from
+    continues from such a checkpoint, bit-identically on CPU. Returns the History.
+    """
+    trainer = Trainer(model, examples, objective, config, evaluate=evaluate, out_dir=out_dir,
+                      resume_from=resume_from)
+    return trainer.run()
