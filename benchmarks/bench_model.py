@@ -111,8 +111,13 @@ def make_contenders(args: argparse.Namespace) -> list[Contender]:
     for attention in ("eager", "sdpa"):
         hf_config = transformers.BertConfig(**config.to_hf_dict(), attn_implementation=attention)
         models[f"transformers {attention}"] = (transformers.BertForPreTraining(hf_config), hf_inputs(batch), hf_flops)
+    unknown = set(args.only or ()) - set(models)
+    if unknown:
+        raise SystemExit(f"--only names unknown contenders {sorted(unknown)}; choose among {sorted(models)}")
     contenders = []
     for name, (model, inputs, flops) in models.items():
+        if args.only and name not in args.only:
+            continue  # not built into a compiled graph either: compiling BERT-base takes a while
         contender = Contender(name, model.to(args.device).train(), inputs, flops)  # optimizer on the moved weights
         if args.compile:
             contender.model = torch.compile(contender.model)
@@ -165,12 +170,17 @@ def report(args: argparse.Namespace, contenders: list[Contender]) -> None:
     for c in contenders:
         line = f"{c.name:<20} {medians[c.name]:>10.4f} s {tokens / medians[c.name]:>10.0f}"
         print(line + (f" {c.flops_per_step / medians[c.name] / H100_BF16_PEAK:>7.1%}" if mfu else ""))
-    hf_best = min(("transformers eager", "transformers sdpa"), key=medians.get)
-    print(f"fast / transformers ({hf_best.split()[1]}, the faster): "
-          f"{medians[hf_best] / medians['bertlib fast']:.2f}x   (target >= 1.10)")
-    print(f"teaching / fast: {medians['bertlib fast'] / medians['bertlib teaching']:.2f}x   (target >= 0.67)")
-    print(f"like for like, logits at all {args.seq} positions in both: fast / transformers "
-          f"{medians[hf_best] / medians['bertlib fast, all T']:.2f}x")
+    hf_timed = [name for name in ("transformers eager", "transformers sdpa") if name in medians]
+    hf_best = min(hf_timed, key=medians.get) if hf_timed else None
+    if hf_best and "bertlib fast" in medians:
+        target = "(target >= 1.10 on CPU; >= 1.3 on an H100 in bf16 against sdpa + compile)"
+        print(f"fast / transformers ({hf_best.split()[1]}, the faster timed): "
+              f"{medians[hf_best] / medians['bertlib fast']:.2f}x   {target}")
+    if {"bertlib fast", "bertlib teaching"} <= set(medians):
+        print(f"teaching / fast: {medians['bertlib fast'] / medians['bertlib teaching']:.2f}x   (target >= 0.67)")
+    if hf_best and "bertlib fast, all T" in medians:
+        print(f"like for like, logits at all {args.seq} positions in both: fast / transformers "
+              f"{medians[hf_best] / medians['bertlib fast, all T']:.2f}x")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -187,6 +197,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     parser.add_argument("--repeats", type=int, default=10, help="timed rounds, at least 10 (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps per contender first (default 2)")
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help='time only these contenders, e.g. --only "bertlib fast" "transformers sdpa"')
     args = parser.parse_args(argv)
     if args.repeats < 10:
         parser.error("--repeats must be at least 10: a median of fewer is too noisy to report")

@@ -11,7 +11,7 @@ The comparison is kept fair by construction:
   deterministic, so its "seeds" agree.
 
 `python -m bertlib evidence` prints the table and saves everything to data/evidence.json, which
-notebook 07 and the README show (`load_evidence()`, `evidence_table()`). Its job ends at running
+notebooks 07 and 09 and the README show (`load_evidence()`, `evidence_table()`). Its job ends at running
 the comparison and saying whether the targets hold; each single run is `finetuning.py`'s.
 """
 
@@ -237,7 +237,7 @@ def run_evidence_plan(plan: EvidencePlan, out: Path | None = None, progress: boo
 
 
 def load_evidence(path: str | Path | None = None) -> EvidenceResult:
-    """The saved evidence (data/evidence.json by default), e.g. for notebook 07:
+    """The saved evidence (data/evidence.json by default), e.g. for notebooks 07 and 09:
     `print(evidence_table(load_evidence().rows))`."""
     path = Path(path) if path is not None else DATA_DIR / EVIDENCE_FILE
     if not path.is_file():
