@@ -9,20 +9,32 @@
 Everything runs on the course's embedded data by default. Each command writes its model (Hugging
 Face format), a JSON record of the exact command and its scores, and history.json (the losses and
 evaluations of every step) to --out; OUT/checkpoint holds the training state for --resume.
+
+Every option, path and resume state is checked before the first training step; a bad one ends
+the command with an argparse-style message (exit code 2; --debug shows the traceback). A run
+holds OUT/run.lock (its PID) while it writes to --out, writes every file under a temporary name
+first, and records in OUT/run_state.json whether the model there is finished. Ctrl-C saves a
+checkpoint, marks the model unfinished and exits with code 130; `finetune --checkpoint` refuses
+an unfinished model unless given --allow-unfinished.
 This module's job ends at reading options and writing results; the work is in bertlib.training.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import math
+import os
 import shlex
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
 
+from bertlib.errors import BertlibInputError
 from bertlib.model import PRESETS
+from bertlib.model.pretrained import CheckpointError
 
 DESCRIPTION = __doc__.split("\n\n")[0]
 #: `pretrain`'s defaults for the options that `finetune` takes from the task's budget instead.
@@ -32,42 +44,91 @@ PRETRAIN_DEFAULTS = {"steps": 2500, "batch_size": 64, "lr": 2e-3}  # the shipped
 # -- options -----------------------------------------------------------------------------------------
 
 
+def whole(minimum: int, hint: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum`; `hint` says what else to do."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give one of at least {minimum}"
+                                             f"{hint}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}{hint}")
+        return value
+    return parse
+
+
+def number(low: float, *, low_included: bool = True, high: float | None = None,
+           hint: str = "") -> Callable[[str], float]:
+    """An argparse type: a finite number from `low` (included or not) up to, not including, `high`."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number{hint}") from None
+        too_low = value < low or (value == low and not low_included)
+        if not math.isfinite(value) or too_low or (high is not None and value >= high):
+            bounds = ("of at least " if low_included else "above ") + f"{low:g}"
+            bounds += f" and below {high:g}" if high is not None else ""
+            raise argparse.ArgumentTypeError(f"must be a finite number {bounds}, not {text}{hint}")
+        return value
+    return parse
+
+
 def add_training_options(parser: argparse.ArgumentParser, defaults: dict[str, str], eval_every: int) -> None:
     """The options every training command shares (they fill a TrainingConfig). `defaults` says, for
     --steps, --batch-size and --lr, what happens when they are left out."""
     group = parser.add_argument_group("training")
-    group.add_argument("--steps", type=int, default=None, help=f"optimiser steps to take ({defaults['steps']})")
-    group.add_argument("--batch-size", type=int, default=None,
+    group.add_argument("--steps", type=whole(1), default=None, help=f"optimiser steps to take ({defaults['steps']})")
+    group.add_argument("--batch-size", type=whole(1), default=None,
                        help="examples per optimiser step, over all processes and micro-batches "
                             f"({defaults['batch_size']})")
-    group.add_argument("--lr", type=float, default=None, help=f"peak learning rate of AdamW ({defaults['lr']})")
-    group.add_argument("--warmup-steps", type=int, default=None,
+    group.add_argument("--lr", type=number(0, low_included=False, hint=" (e.g. 1e-3)"), default=None,
+                       help=f"peak learning rate of AdamW ({defaults['lr']})")
+    group.add_argument("--warmup-steps", type=whole(0), default=None,
                        help="steps of linear warm-up; the rate then decays linearly to 0 (default: 10%% of --steps)")
-    group.add_argument("--weight-decay", type=float, default=0.01,
+    group.add_argument("--weight-decay", type=number(0, hint=" (0: no decay)"), default=0.01,
                        help="AdamW weight decay, never on biases or LayerNorm (default 0.01)")
-    group.add_argument("--max-grad-norm", type=float, default=1.0,
+    group.add_argument("--max-grad-norm",
+                       type=number(0, hint=" (0 turns clipping off; a negative norm would flip the gradients)"),
+                       default=1.0,
                        help="clip the gradient norm to this; 0 turns clipping off (default 1.0)")
-    group.add_argument("--accumulation-steps", type=int, default=1,
+    group.add_argument("--accumulation-steps", type=whole(1), default=1,
                        help="micro-batches whose gradients make one step, to fit a big batch in memory (default 1)")
-    group.add_argument("--eval-every", type=int, default=eval_every,
+    group.add_argument("--eval-every", type=whole(0, " (0: only at the end)"), default=eval_every,
                        help=f"evaluate on held-out data every this many steps, and at the end (default {eval_every})")
-    group.add_argument("--checkpoint-every", type=int, default=0,
+    group.add_argument("--checkpoint-every", type=whole(0, " (0: only at the end and on Ctrl-C)"), default=0,
                        help="save OUT/checkpoint every this many steps; it is always saved at the end and "
                             "when you press Ctrl-C (default 0: only then)")
-    group.add_argument("--seed", type=int, default=0, help="seeds the model's init, dropout, masking and "
+    group.add_argument("--seed", type=whole(0), default=0, help="seeds the model's init, dropout, masking and "
                        "the batch order; the same seed gives the same run (default 0)")
     group.add_argument("--device", default="auto",
                        help="auto (a GPU if there is one), cpu, cuda or cuda:N (default auto)")
-    group.add_argument("--threads", type=int, default=None,
+    group.add_argument("--threads", type=whole(1, " (leave it out for torch's choice)"), default=None,
                        help="CPU threads for torch; results are bit-identical only at the same count "
                             "(default: torch's choice)")
     group.add_argument("--bf16", action="store_true", help="compute under bfloat16 autocast (fast on recent GPUs)")
     group.add_argument("--compile", action="store_true", help="torch.compile the model first (for long GPU runs)")
-    group.add_argument("--dropout", type=float, default=0.1, help="hidden and attention dropout (default 0.1)")
+    group.add_argument("--dropout", type=number(0, high=1, hint=" (e.g. 0.1)"), default=0.1,
+                       help="hidden and attention dropout, from 0 up to (not including) 1 (default 0.1)")
     group.add_argument("--resume", type=Path, default=None,
                        help="continue the run saved in this checkpoint folder (OUT/checkpoint), bit-identically "
-                            "on CPU; give the same options as the first time")
+                            "on CPU; give the same options as the first time (other ones are refused, with a list)")
     group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_debug_option(parser)
+
+
+def add_debug_option(parser: argparse.ArgumentParser) -> None:
+    """--debug: tracebacks instead of one-paragraph error messages."""
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, show Python's traceback instead of a one-paragraph message")
+
+
+def add_allow_unfinished_option(parser: argparse.ArgumentParser) -> None:
+    """--allow-unfinished: accept a --checkpoint whose run_state.json says unfinished."""
+    parser.add_argument("--allow-unfinished", action="store_true",
+                        help="accept a --checkpoint whose pre-training run was stopped before its last step "
+                             "(its run_state.json says unfinished); refused without this")
 
 
 def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
@@ -78,20 +139,20 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
     sizes = ", ".join(f"{name} {'/'.join(map(str, shape))}" for name, shape in PRESETS.items())
     parser.add_argument("--preset", choices=PRESETS, default="tiny",
                         help=f"model size as layers/hidden/heads: {sizes} (default tiny)")
-    parser.add_argument("--hidden-size", type=int, default=None,
+    parser.add_argument("--hidden-size", type=whole(1, " (leave it out for the preset's)"), default=None,
                         help="a narrower or wider model than the preset (feed-forward 4 x hidden; "
                              "default: the preset's)")
     parser.add_argument("--out", type=Path, default=Path("runs/pretrain"),
-                        help="folder for the model, vocab.txt, pretraining.json and history.json "
-                             "(default runs/pretrain)")
-    parser.add_argument("--seq-length", type=int, default=64, help="tokens per example (default 64)")
-    parser.add_argument("--max-predictions", type=int, default=10,
+                        help="folder for the model, vocab.txt, pretraining.json and history.json; one run "
+                             "at a time (default runs/pretrain)")
+    parser.add_argument("--seq-length", type=whole(8), default=64, help="tokens per example (default 64)")
+    parser.add_argument("--max-predictions", type=whole(1), default=10,
                         help="masked tokens per example at most (default 10)")
-    parser.add_argument("--dupe-factor", type=int, default=5,
+    parser.add_argument("--dupe-factor", type=whole(1), default=5,
                         help="differently masked copies of the corpus to make (default 5)")
-    parser.add_argument("--documents", type=int, default=None,
+    parser.add_argument("--documents", type=whole(1, " (leave it out to train on all)"), default=None,
                         help="train on only the first N stories of the corpus (default: all)")
-    parser.add_argument("--held-out-documents", type=int, default=300,
+    parser.add_argument("--held-out-documents", type=whole(2), default=300,
                         help="the corpus's last N stories are kept out of training for evaluation (default 300)")
     add_training_options(parser, {name: f"default {value:g}" for name, value in PRETRAIN_DEFAULTS.items()},
                          eval_every=500)
@@ -114,14 +175,17 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--pooling", choices=("mean", "cls"), default="mean",
                         help="sentiment: classify the mean of the top layer, or the pooled [CLS] vector "
                              "(default mean)")
-    parser.add_argument("--seq-length", type=int, default=64, help="tokens per input; QA: per window (default 64)")
-    parser.add_argument("--doc-stride", type=int, default=32,
-                        help="QA: how far each context window moves (default 32)")
+    parser.add_argument("--seq-length", type=whole(8), default=64,
+                        help="tokens per input; QA: per window (default 64)")
+    parser.add_argument("--doc-stride", type=whole(1, ": each window must move on"), default=32,
+                        help="QA: how far each context window moves, in tokens; less than --seq-length (default 32)")
     parser.add_argument("--eval-splits", default="dev,test",
                         help="comma-separated splits to score at the end; the first is also scored during "
                              "training (default dev,test)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="folder for the model, finetuning.json and history.json (default runs/TASK)")
+                        help="folder for the model, finetuning.json and history.json; one run at a time "
+                             "(default runs/TASK)")
+    add_allow_unfinished_option(parser)
     add_training_options(parser, dict.fromkeys(("steps", "batch_size", "lr"),
                                                "default: the task's budget, bertlib.training.BUDGETS"),
                          eval_every=100)
@@ -133,14 +197,18 @@ def add_evidence_command(commands: argparse._SubParsersAction) -> None:
         description="Fine-tune the shipped checkpoint and the same architecture from random init on every task "
                     "over several seeds, plus a bag-of-words baseline for sentiment; print mean ± std and save "
                     "the results.")
-    parser.add_argument("--seeds", type=int, default=5, help="fine-tuning seeds per model and task (default 5)")
+    parser.add_argument("--seeds", type=whole(1, " (5 gives a mean and a spread)"), default=5,
+                        help="fine-tuning seeds per model and task (default 5)")
     parser.add_argument("--tasks", default="sentiment,ner,qa", help="comma-separated tasks (default all three)")
     parser.add_argument("--checkpoint", type=Path, default=None,
                         help="the pre-trained model to test (default: the shipped checkpoint)")
     parser.add_argument("--out", type=Path, default=None,
                         help="JSON file for the results (default data/evidence.json)")
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument("--threads", type=whole(1, " (leave it out for torch's choice)"), default=None,
+                        help="CPU threads for torch (default: torch's choice)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    add_allow_unfinished_option(parser)
+    add_debug_option(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,17 +245,94 @@ def the_command(argv: list[str]) -> str:
     return "python -m bertlib " + shlex.join(argv)
 
 
-def write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+def resume_command(argv: list[str], checkpoint: Path) -> str:
+    """The command that finishes a stopped run: the same one, resuming from its checkpoint."""
+    kept, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--resume":
+            skip = True
+        elif not word.startswith("--resume="):
+            kept.append(word)
+    return the_command([*kept, "--resume", str(checkpoint)])
+
+
+# -- checks before any work ------------------------------------------------------------------------
+
+
+def check_out_folder(out: Path) -> None:
+    """--out must be a folder, or a path where one can be made."""
+    from bertlib.training.checkpoint import SaveError, write_failure_message
+
+    if out.exists() and not out.is_dir():
+        raise BertlibInputError(f"--out {out} is a file, not a folder. Give a folder (it is made if missing), "
+                                "e.g. --out runs/mine.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        if isinstance(error, (FileExistsError, NotADirectoryError)):
+            raise BertlibInputError(f"--out {out} cannot be made: a part of its path is a file. Choose another "
+                                    "--out.") from None
+        raise SaveError((write_failure_message(error, out / "run.lock") or f"Cannot make --out {out}: {error}.")
+                        .replace("Could not write", "Cannot use --out")) from None
+
+
+@contextmanager
+def output_folder(out: Path, argv: list[str], is_main: bool = True) -> Iterator[Path]:
+    """Hold --out for this run: a folder, writable, locked (no other run writes there), and marked
+    unfinished until the run has written everything (process 0 only)."""
+    from bertlib.training.checkpoint import locked_folder, write_run_state
+
+    if not is_main:
+        yield out
+        return
+    check_out_folder(out)
+    with locked_folder(out, the_command(argv)):
+        write_run_state(out, finished=False, reason="its run had not finished (still running, or killed)",
+                        command=the_command(argv))
+        yield out
+
+
+def check_resume(path: Path | None, now: dict) -> None:
+    """--resume must be a training checkpoint, safe to load, saved with the same options as now."""
+    from bertlib.training.checkpoint import check_same_options, read_training_state
+
+    if path is None:
+        return
+    state = read_training_state(path)
+    if state.options:
+        check_same_options(path, state.options, now)
+
+
+def stopped(run_history, out: Path, argv: list[str], steps: int) -> int:
+    """After Ctrl-C: mark the model in --out unfinished, say how to finish it, exit code 130."""
+    from bertlib.training.checkpoint import write_run_state
+
+    command = resume_command(argv, out / "checkpoint")
+    steps_done = run_history.steps[-1] if run_history.steps else 0
+    write_run_state(out, finished=False, reason="it was stopped (Ctrl-C) before its last step", step=steps_done,
+                    steps=steps, resume=command, command=the_command(argv))
+    print(f"Not finished: stopped after step {steps_done} of {steps}. The model in {out} is marked unfinished "
+          f"({out / 'run_state.json'}); `finetune --checkpoint {out}` refuses it unless given --allow-unfinished. "
+          f"To finish the run: {command}", file=sys.stderr)
+    return 130
 
 
 # -- commands ----------------------------------------------------------------------------------------
 
 
-def run_pretrain(args: argparse.Namespace, argv: list[str]) -> None:
+def run_pretrain(args: argparse.Namespace, argv: list[str]) -> int:
+    from bertlib.training.checkpoint import atomic_write_json
     from bertlib.training.distributed import start_processes, stop_processes
-    from bertlib.training.pretraining import PretrainOptions, pretrain, save_pretrained_run
+    from bertlib.training.pretraining import (
+        PretrainOptions,
+        check_pretrain_options,
+        pretrain,
+        resume_options_of,
+        save_pretrained_run,
+    )
+    from bertlib.training.trainer import resume_options
 
     group = start_processes(args.device)
     fill_defaults(args, PRETRAIN_DEFAULTS)
@@ -195,58 +340,153 @@ def run_pretrain(args: argparse.Namespace, argv: list[str]) -> None:
                               max_predictions_per_seq=args.max_predictions, dupe_factor=args.dupe_factor,
                               held_out_documents=args.held_out_documents, dropout=args.dropout,
                               documents=args.documents)
-    run = pretrain(options, training_config(args, "pre-training"), out_dir=args.out, resume_from=args.resume)
-    if group.is_main:
-        record = {"command": the_command(argv), "seed": args.seed, "steps": args.steps,
-                  "processes": group.world_size, "threads": torch.get_num_threads(), "torch": torch.__version__,
-                  "seconds": round(run.history.seconds, 1)}
-        save_pretrained_run(run, options, args.out, record)
-        write_json(args.out / "history.json", run.history.to_dict())
-        print(f"held-out MLM accuracy {run.scores.mlm_accuracy:.3f}, perplexity {run.scores.mlm_perplexity:.2f}, "
-              f"NSP accuracy {run.scores.nsp_accuracy:.3f} ({run.scores.masked_tokens} masked tokens, "
-              f"{run.scores.pairs} pairs); saved to {args.out}")
-    stop_processes()
+    config = training_config(args, "pre-training")
+    check_pretrain_options(options)
+    check_resume(args.resume, resume_options(config, resume_options_of(options)))
+    try:
+        with output_folder(args.out, argv, group.is_main):
+            run = pretrain(options, config, out_dir=args.out, resume_from=args.resume)
+            if not group.is_main:
+                return 130 if run.history.interrupted else 0
+            record = {"command": the_command(argv), "seed": args.seed, "steps": args.steps,
+                      "processes": group.world_size, "threads": torch.get_num_threads(),
+                      "torch": torch.__version__, "seconds": round(run.history.seconds, 1)}
+            atomic_write_json(args.out / "history.json", run.history.to_dict())
+            save_pretrained_run(run, options, args.out, record)
+            if run.history.interrupted:
+                return stopped(run.history, args.out, argv, args.steps)
+            print(f"held-out MLM accuracy {run.scores.mlm_accuracy:.3f}, perplexity {run.scores.mlm_perplexity:.2f}, "
+                  f"NSP accuracy {run.scores.nsp_accuracy:.3f} ({run.scores.masked_tokens} masked tokens, "
+                  f"{run.scores.pairs} pairs); saved to {args.out}")
+            return 0
+    finally:
+        stop_processes()
 
 
-def run_finetune(args: argparse.Namespace, argv: list[str]) -> None:
+def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
     from dataclasses import asdict
 
-    from bertlib.training.finetuning import BUDGETS, FinetuneOptions, finetune
+    from bertlib.training.checkpoint import atomic_write_json, require_finished, save_model_files, save_vocab
+    from bertlib.training.checkpoint import write_run_state
+    from bertlib.training.distributed import resolve_device
+    from bertlib.training.finetuning import (
+        BUDGETS,
+        FinetuneOptions,
+        check_fits_checkpoint,
+        finetune,
+        resume_options_of,
+    )
+    from bertlib.training.trainer import resume_options
 
+    resolve_device(args.device)
     budget = BUDGETS[args.task]
     fill_defaults(args, {"steps": budget.steps, "batch_size": budget.batch_size, "lr": budget.lr})
     out = args.out or Path("runs") / args.task
     options = FinetuneOptions(task=args.task, init=args.init, checkpoint=args.checkpoint, pooling=args.pooling,
                               max_seq_length=args.seq_length, doc_stride=args.doc_stride, dropout=args.dropout,
-                              eval_splits=tuple(args.eval_splits.split(",")))
-    run = finetune(options, training_config(args, f"fine-tuning {args.task}"), out_dir=out, resume_from=args.resume)
-    run.model.save_pretrained(out)
-    run.task.tokenizer.vocab.save(out / "vocab.txt")
-    write_json(out / "finetuning.json", {"command": the_command(argv), "seed": args.seed, "steps": args.steps,
-                                         "scores": {split: asdict(s) for split, s in run.scores.items()}})
-    write_json(out / "history.json", run.history.to_dict())
-    for split in options.eval_splits:
-        print(f"{args.task} {split} {run.task.headline}: {run.headline(split):.3f}")
-    print(f"saved to {out}")
+                              eval_splits=tuple(args.eval_splits.split(",")), allow_unfinished=args.allow_unfinished)
+    config = training_config(args, f"fine-tuning {args.task}")
+    check_fits_checkpoint(options)
+    if out.resolve() == options.checkpoint_dir.resolve():
+        raise BertlibInputError(f"--out {out} is the --checkpoint folder: fine-tuning would overwrite the "
+                                "pre-trained model it starts from. Choose another --out, e.g. --out runs/"
+                                f"{args.task}.")
+    if options.init == "pretrained":
+        require_finished(options.checkpoint_dir, options.allow_unfinished)
+    check_resume(args.resume, resume_options(config, resume_options_of(options)))
+    with output_folder(out, argv):
+        run = finetune(options, config, out_dir=out, resume_from=args.resume)
+        save_model_files(run.model, out)
+        save_vocab(run.task.tokenizer.vocab, out / "vocab.txt")
+        atomic_write_json(out / "finetuning.json", {
+            "command": the_command(argv), "seed": args.seed, "steps": args.steps,
+            "scores": {split: asdict(s) for split, s in run.scores.items()}})
+        atomic_write_json(out / "history.json", run.history.to_dict())
+        if run.history.interrupted:
+            return stopped(run.history, out, argv, args.steps)
+        write_run_state(out, finished=True, step=run.history.steps[-1] if run.history.steps else 0,
+                        steps=args.steps, command=the_command(argv))
+        for split in options.eval_splits:
+            print(f"{args.task} {split} {run.task.headline}: {run.headline(split):.3f}")
+        print(f"saved to {out}")
+    return 0
 
 
-def run_evidence(args: argparse.Namespace, argv: list[str]) -> None:
-    from bertlib.training.evidence import EvidencePlan, run_evidence_plan
+def check_evidence_out(out: Path) -> None:
+    """evidence's --out is a JSON file in a folder that exists and can be written to."""
+    if out.is_dir():
+        raise BertlibInputError(f"--out {out} is a folder; evidence writes one JSON file: give its path, "
+                                f"e.g. --out {out / 'evidence.json'}.")
+    if not out.parent.is_dir():
+        raise BertlibInputError(f"--out {out}: the folder {out.parent} does not exist; make it first or choose "
+                                "another --out.")
+    if not os.access(out.parent, os.W_OK):
+        raise BertlibInputError(f"--out {out}: the folder {out.parent} is not writable; choose another --out.")
 
-    plan = EvidencePlan(seeds=args.seeds, tasks=tuple(args.tasks.split(",")), checkpoint=args.checkpoint)
+
+def run_evidence(args: argparse.Namespace, argv: list[str]) -> int:
+    from bertlib.paths import DATA_DIR
+    from bertlib.training.checkpoint import require_finished
+    from bertlib.training.evidence import EVIDENCE_FILE, EvidencePlan, run_evidence_plan
+    from bertlib.training.finetuning import FinetuneOptions, check_fits_checkpoint
+
+    plan = EvidencePlan(seeds=args.seeds, tasks=tuple(args.tasks.split(",")), checkpoint=args.checkpoint,
+                        allow_unfinished=args.allow_unfinished)
+    options = FinetuneOptions(task=plan.tasks[0], checkpoint=plan.checkpoint)
+    check_fits_checkpoint(options)
+    require_finished(options.checkpoint_dir, plan.allow_unfinished)
+    check_evidence_out(args.out or DATA_DIR / EVIDENCE_FILE)
     run_evidence_plan(plan, out=args.out, progress=not args.no_progress, command=the_command(argv))
+    return 0
 
 
 COMMANDS = {"pretrain": run_pretrain, "finetune": run_finetune, "evidence": run_evidence}
 
 
+def command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The sub-parser of one command (its `error` prints that command's usage)."""
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices[name]
+
+
+def explain(error: BaseException) -> str:
+    """The message shown for an error: bertlib's own as it is; others with a pointer to --debug."""
+    if isinstance(error, (BertlibInputError, CheckpointError)):
+        return str(error)
+    if isinstance(error, torch.OutOfMemoryError):
+        return ("out of memory: lower --batch-size, or keep it and raise --accumulation-steps so that each "
+                "micro-batch is smaller (add --debug for the details).")
+    if isinstance(error, OSError) and error.filename is not None and not str(error).startswith("[Errno"):
+        return f"{error} (add --debug for the traceback)"
+    if isinstance(error, OSError) and error.filename is not None:
+        return f"{error.strerror}: {error.filename} (add --debug for the traceback)"
+    return f"{error} (add --debug for the traceback)"
+
+
+#: Errors that are the user's to fix: turned into an argparse-style message with exit code 2.
+USER_ERRORS = (BertlibInputError, CheckpointError, ValueError, OSError, torch.OutOfMemoryError)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; returns its exit code (0, or 130 after Ctrl-C). Bad options, paths and resume
+    states exit with code 2 and an argparse-style message (a traceback with --debug)."""
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    COMMANDS[args.command](args, argv)
-    return 0
+    try:
+        return COMMANDS[args.command](args, argv)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("Interrupted (Ctrl-C) before training finished; nothing was marked finished. Run the command "
+              "again to start over.", file=sys.stderr)
+        return 130
+    except USER_ERRORS as error:
+        if args.debug:
+            raise
+        command_parser(parser, args.command).error(explain(error))
 
 
 if __name__ == "__main__":

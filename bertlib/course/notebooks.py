@@ -8,6 +8,7 @@ outputs, plots included) and drops what changes from run to run or machine to ma
 from __future__ import annotations
 
 import copy
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import nbformat
 
+from bertlib.errors import BertlibInputError
+
 #: Cell metadata worth keeping: tags drive nbval, the student copies and the timing report.
-KEPT_CELL_METADATA = ("tags",)
+KEPT_CELL_METADATA = ("tags", "slideshow")  # slideshow: presenter mode (RISE) slide types
 #: Cells tagged like this may take longer than CELL_SECONDS_LIMIT (they train a model).
 TRAINING_TAG = "training"
 CELL_SECONDS_LIMIT = 5.0
@@ -28,17 +31,59 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 
 def notebook_paths(folder: str | Path) -> list[Path]:
     """The series, in order: every `NN_*.ipynb` in `folder`, sorted by name."""
+    if not Path(folder).is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder; give the folder that holds the notebooks (notebooks/).")
     paths = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
     if not paths:
         raise FileNotFoundError(f"No notebooks named like 00_start.ipynb in {folder}.")
     return paths
 
 
+def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """A notebook file, as nbformat 4. A file that is not one (empty, not UTF-8, not JSON, JSON of
+    another shape, or an nbformat other than 4) is an error naming the file, what is wrong and the fix."""
+    path = Path(path)
+    if path.is_dir():
+        raise BertlibInputError(f"{path} is a folder, not a notebook file; give the .ipynb file itself")
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; check the notebook's path")
+    data = path.read_bytes()
+    fix = "restore it from git (`git checkout -- FILE`) or re-save it from Jupyter"
+    if not data.strip():
+        raise BertlibInputError(f"{path} is empty, so it is not a notebook; {fix}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BertlibInputError(f"{path} is not UTF-8 text (byte {error.start} is 0x{data[error.start]:02x}), "
+                                f"so it is not a notebook; {fix}") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BertlibInputError(f"{path} is not valid JSON ({error.msg}, line {error.lineno}, column "
+                                f"{error.colno}), so it is not a notebook; {fix}") from None
+    if not isinstance(raw, dict) or "cells" not in raw or "nbformat" not in raw:
+        raise BertlibInputError(f"{path} is JSON but not a notebook (a notebook is an object with 'cells' and "
+                                f"'nbformat'); {fix}")
+    if raw["nbformat"] != 4:
+        raise BertlibInputError(f"{path} is nbformat {raw['nbformat']!r}; bertlib reads nbformat 4 notebooks: "
+                                "open it in Jupyter and save it, which converts it")
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+        nbformat.validate(notebook)
+    except Exception as error:  # nbformat's ValidationError and friends: any means the same to a reader
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BertlibInputError(f"{path} is not a valid nbformat 4 notebook ({first}); {fix}") from None
+    return notebook
+
+
 def clean_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy with per-run metadata, widget state and execution timings removed."""
     notebook = copy.deepcopy(notebook)
     # language_info carries the Python patch version and widget state carries random model ids.
-    notebook.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    kept = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    if "rise" in notebook.metadata:  # presenter mode's settings (theme, slide size): see course/slides.py
+        kept["rise"] = notebook.metadata["rise"]
+    notebook.metadata = nbformat.from_dict(kept)
     for index, cell in enumerate(notebook.cells):
         cell.metadata = nbformat.from_dict(
             {key: cell.metadata[key] for key in KEPT_CELL_METADATA if key in cell.metadata}
@@ -104,7 +149,7 @@ def execute_notebook(path: Path, *, save: bool, timeout: int = 600) -> Execution
     """
     from nbclient import NotebookClient  # imported here: only authors need a kernel
 
-    notebook = nbformat.read(path, as_version=4)
+    notebook = read_notebook(path)
     client = NotebookClient(
         notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from bertlib.data.build import build
 from bertlib.data.stats import stats_text
 from bertlib.data.world import SEED
+from bertlib.errors import BertlibInputError
 from bertlib.paths import DATA_DIR
 
 
@@ -20,13 +21,23 @@ def main(argv: list[str] | None = None) -> None:
     build_parser.add_argument("--seed", type=int, default=SEED, help=f"the world's seed (default: {SEED})")
     stats_parser = commands.add_parser("stats", help="print the counts of every file, as markdown tables")
     stats_parser.add_argument("--data", type=Path, default=DATA_DIR, help=f"the data folder (default: {DATA_DIR})")
+    for command in (build_parser, stats_parser):
+        command.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     args = parser.parse_args(argv)
-    if args.command == "build":
-        for path in build(args.out, args.seed):
-            print(path)
-    else:
-        print(stats_text(args.data), end="")
-
+    try:
+        if args.command == "build":
+            if args.out.exists() and not args.out.is_dir():
+                raise BertlibInputError(f"--out {args.out} is a file; give a folder for the data (default: {DATA_DIR})")
+            for path in build(args.out, args.seed):
+                print(path)
+        else:
+            if not args.data.is_dir():
+                raise FileNotFoundError(f"--data {args.data} is not a folder; give the data folder (default: {DATA_DIR})")
+            print(stats_text(args.data), end="")
+    except (BertlibInputError, FileNotFoundError) as error:
+        if args.debug:
+            raise
+        parser.error(str(error))  # argparse's style: usage, the message, exit code 2
 
 if __name__ == "__main__":
     main()

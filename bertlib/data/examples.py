@@ -13,16 +13,42 @@ examples; making them is `tasks.py`'s job, and turning them into tensors is `fea
 from __future__ import annotations
 
 import json
+import numbers
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from bertlib.errors import BertlibInputError
 
 T = TypeVar("T")
 
 #: Sentiment labels, as SST-2 numbers them.
 NEGATIVE_LABEL = 0
 POSITIVE_LABEL = 1
+#: A BIO tag: "O", or "B-" / "I-" and an entity type without spaces ("B-PER", "I-LOC").
+BIO_TAG = re.compile(r"O|[BI]-\S+")
+SAVE_AS_UTF8 = "save the file as UTF-8 (in most editors: Save As, encoding UTF-8)"
+
+
+class MissingFieldError(BertlibInputError, KeyError):
+    """A record lacks a field it needs. A KeyError too, as it always was, but printed as a sentence."""
+
+    __str__ = BertlibInputError.__str__  # KeyError would print the message in quotes
+
+
+def bio_problem(tags: Iterable[Any]) -> str | None:
+    """Why `tags` are not BIO tags (naming the first bad one and its position), or None if they are.
+    An I- tag after O or after another type is accepted: it starts an entity, as conlleval reads
+    CoNLL-2003's original IOB1 tags."""
+    for position, tag in enumerate(tags):
+        if not isinstance(tag, str):
+            return f"tag {position} is {tag!r} ({type(tag).__name__}), not a string like 'B-PER' or 'O'"
+        if not BIO_TAG.fullmatch(tag):
+            return (f"tag {position} is {tag!r}, which is not a BIO tag: use 'O', or 'B-' / 'I-' and the "
+                    f"entity type (e.g. 'B-PER', 'I-PER')")
+    return None
 
 
 @dataclass(frozen=True)
@@ -40,8 +66,9 @@ class SentimentExample:
     form: str = ""  # how the embedded set built the judgement: "plain", "negated", ...
 
     def __post_init__(self) -> None:
-        if self.label not in (NEGATIVE_LABEL, POSITIVE_LABEL):
-            raise ValueError(
+        whole = isinstance(self.label, numbers.Integral) and not isinstance(self.label, bool)
+        if not whole or self.label not in (NEGATIVE_LABEL, POSITIVE_LABEL):
+            raise BertlibInputError(
                 f"sentiment example {self.id!r} has label {self.label!r}; use 0 (negative) or 1 (positive)"
             )
 
@@ -63,11 +90,20 @@ class NerExample:
     tags: tuple[str, ...]
 
     def __post_init__(self) -> None:
+        for name in ("tokens", "tags"):
+            if isinstance(getattr(self, name), str):
+                raise BertlibInputError(
+                    f"NER example {self.id!r}: {name} is the string {getattr(self, name)!r}; give a list "
+                    "with one entry per word (a string would be read one character at a time)"
+                )
         if len(self.tokens) != len(self.tags):
-            raise ValueError(
+            raise BertlibInputError(
                 f"NER example {self.id!r} has {len(self.tokens)} tokens but {len(self.tags)} tags; "
                 "give exactly one tag per token"
             )
+        problem = bio_problem(self.tags)
+        if problem:
+            raise BertlibInputError(f"NER example {self.id!r}: {problem}")
 
     def entities(self) -> list[Entity]:
         """The tagged entities. An I- tag that does not continue an entity of its type starts one,
@@ -89,6 +125,15 @@ class QAAnswer:
     text: str
     answer_start: int  # character offset of `text` in the context
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise BertlibInputError(f"QA answer text {self.text!r} must be a string")
+        if not isinstance(self.answer_start, int) or isinstance(self.answer_start, bool) or self.answer_start < 0:
+            raise BertlibInputError(
+                f"QA answer {self.text!r} has answer_start {self.answer_start!r}; it must be a whole number "
+                "of characters from the start of the context (0 or more)"
+            )
+
 
 @dataclass(frozen=True)
 class QAExample:
@@ -102,10 +147,34 @@ class QAExample:
         for answer in self.answers:
             found = self.context[answer.answer_start : answer.answer_start + len(answer.text)]
             if found != answer.text:
-                raise ValueError(
+                raise BertlibInputError(
                     f"QA example {self.id!r}: answer {answer.text!r} is not at character "
                     f"{answer.answer_start} of its context (found {found!r})"
                 )
+
+
+# ----------------------------------------------------------------------------- reading text
+
+
+def decoded_lines(path: str | Path) -> list[str]:
+    """The lines of a UTF-8 text file (a leading byte-order mark is dropped). A byte that is not
+    UTF-8 is an error naming the file, the line and the byte's position in it."""
+    data = Path(path).read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):  # Windows editors' UTF-8 signature: not part of the text
+        data = data[3:]
+    lines = data.split(b"\n")
+    decoded = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            decoded.append(line.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise BertlibInputError(
+                f"{path}, line {number}, byte {error.start + 1} of the line (0x{line[error.start]:02x}): "
+                f"not UTF-8 text ({error.reason}); {SAVE_AS_UTF8}"
+            ) from None
+    if decoded and decoded[-1] == "":
+        decoded.pop()  # the file's final newline ends the last line; it does not start another
+    return [line.removesuffix("\r") for line in decoded]
 
 
 # ----------------------------------------------------------------------------- documents
@@ -113,9 +182,8 @@ class QAExample:
 
 def read_documents(path: str | Path) -> list[Document]:
     """Documents from a text file: one sentence a line, blank lines between documents."""
-    text = Path(path).read_text(encoding="utf-8")
     documents, sentences = [], []
-    for line in text.splitlines():
+    for line in decoded_lines(path):
         if line.strip():
             sentences.append(line.strip())
         elif sentences:
@@ -138,27 +206,73 @@ def write_jsonl(path: str | Path, records: Iterable[dict]) -> None:
 
 def read_jsonl(path: str | Path, from_record: Callable[[dict, str], T]) -> list[T]:
     """One example per non-empty line, made by `from_record(record, where)`; a line that is not
-    JSON, or lacks a field, is an error that names the file and the line."""
+    UTF-8 or not JSON, or a record that lacks a field or has one of the wrong type, is an error that
+    names the file, the line and the field."""
     examples = []
-    with open(path, encoding="utf-8") as file:
-        for number, line in enumerate(file, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}, line {number}: not valid JSON ({error.msg})") from error
-            if not isinstance(record, dict):
-                raise ValueError(f"{path}, line {number}: expected a JSON object {{...}}, got {type(record).__name__}")
-            record.setdefault("id", str(number))  # examples without an id are named by their line
-            examples.append(from_record(record, f"{path}, line {number}"))
+    for number, line in enumerate(decoded_lines(path), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise BertlibInputError(
+                f"{where}: not valid JSON ({error.msg}, at character {error.colno}); each line must be "
+                'one JSON object, e.g. {"text": "a fine film", "label": 1}'
+            ) from None
+        if not isinstance(record, dict):
+            raise BertlibInputError(
+                f"{where}: expected a JSON object {{...}}, got {type(record).__name__} {short(record)}; "
+                "put one object a line"
+            )
+        record.setdefault("id", str(number))  # examples without an id are named by their line
+        examples.append(from_record(record, where))
     return examples
 
 
+def short(value: Any, limit: int = 60) -> str:
+    """`repr(value)`, cut to `limit` characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def field_of(record: dict, name: str, where: str):
+    """`record[name]`; a missing field is an error naming `where`, the field and the fields there are."""
+    if not isinstance(record, dict):
+        raise BertlibInputError(f"{where}: expected a JSON object with a {name!r} field, got {short(record)}")
     if name not in record:
-        raise KeyError(f"{where}: the record has no {name!r} field (it has {sorted(record)})")
+        raise MissingFieldError(f"{where}: the record has no {name!r} field (it has {sorted(record)})")
     return record[name]
+
+
+def typed_field(record: dict, name: str, kind: type, where: str, example: str):
+    """`field_of`, and the value must be of `kind` (bool never counts as int); `example` shows a
+    right value in the error."""
+    value = field_of(record, name, where)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise BertlibInputError(
+            f"{where}: field {name!r} is {type(value).__name__} {short(value)}, but must be "
+            f"{'a string' if kind is str else 'an integer' if kind is int else 'a list'}, e.g. {example}"
+        )
+    return value
+
+
+def string_list(record: dict, name: str, where: str, example: str) -> tuple[str, ...]:
+    """A field holding a list of strings; a string in its place is refused (it would count characters)."""
+    value = field_of(record, name, where)
+    if isinstance(value, str):
+        raise BertlibInputError(
+            f"{where}: field {name!r} is the string {short(value)}, but must be a list with one entry "
+            f"per word, e.g. {example} (a string would be read one character at a time)"
+        )
+    if not isinstance(value, list):
+        raise BertlibInputError(f"{where}: field {name!r} is {type(value).__name__} {short(value)}, "
+                                f"but must be a list of strings, e.g. {example}")
+    for position, item in enumerate(value):
+        if not isinstance(item, str):
+            raise BertlibInputError(f"{where}: field {name!r}, entry {position} is {short(item)}, not a "
+                                    f"string; e.g. {example}")
+    return tuple(value)
 
 
 def sentiment_record(example: SentimentExample) -> dict:
@@ -166,12 +280,17 @@ def sentiment_record(example: SentimentExample) -> dict:
 
 
 def sentiment_from_record(record: dict, where: str) -> SentimentExample:
-    return SentimentExample(
-        id=str(record["id"]),
-        text=field_of(record, "text", where),
-        label=field_of(record, "label", where),
-        form=record.get("form", ""),
-    )
+    """A sentiment example from a record with `text` (a string) and `label` (0 or 1)."""
+    text = typed_field(record, "text", str, where, '"a fine film"')
+    label = field_of(record, "label", where)
+    if isinstance(label, bool) or not isinstance(label, int) or label not in (NEGATIVE_LABEL, POSITIVE_LABEL):
+        raise BertlibInputError(
+            f"{where}: field 'label' is {short(label)}; use 0 (negative) or 1 (positive), as a number"
+        )
+    form = record.get("form", "")
+    if not isinstance(form, str):
+        raise BertlibInputError(f"{where}: field 'form' is {short(form)}, but must be a string (or left out)")
+    return SentimentExample(id=str(record["id"]), text=text, label=label, form=form)
 
 
 def read_sentiment_jsonl(path: str | Path) -> list[SentimentExample]:
@@ -184,11 +303,19 @@ def ner_record(example: NerExample) -> dict:
 
 
 def ner_from_record(record: dict, where: str) -> NerExample:
-    return NerExample(
-        id=str(record["id"]),
-        tokens=tuple(field_of(record, "tokens", where)),
-        tags=tuple(field_of(record, "tags", where)),
-    )
+    """An NER example from a record with `tokens` and `tags`: lists of strings, one BIO tag a word."""
+    tokens = string_list(record, "tokens", where, '["Mia", "ran", "home"]')
+    tags = string_list(record, "tags", where, '["B-PER", "O", "O"]')
+    if len(tokens) != len(tags):
+        raise BertlibInputError(
+            f"{where}: {len(tokens)} tokens but {len(tags)} tags; give exactly one tag per token"
+        )
+    if not tokens:
+        raise BertlibInputError(f"{where}: 'tokens' is empty; give the sentence's words, or drop the line")
+    problem = bio_problem(tags)
+    if problem:
+        raise BertlibInputError(f"{where}: field 'tags', {problem}")
+    return NerExample(id=str(record["id"]), tokens=tokens, tags=tags)
 
 
 def read_ner_jsonl(path: str | Path) -> list[NerExample]:
@@ -225,24 +352,57 @@ def write_squad_json(path: str | Path, examples: Iterable[QAExample]) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
+def squad_answer(answer: Any, context: str, where: str) -> QAAnswer:
+    """One answer of a SQuAD question: `text` must sit at character `answer_start` of the context."""
+    text = typed_field(answer, "text", str, where, '"Mia"')
+    start = typed_field(answer, "answer_start", int, where, "0 (the character where the answer begins)")
+    found = context[start : start + len(text)] if start >= 0 else None
+    if found != text:
+        elsewhere = context.find(text)
+        hint = (f"it occurs at character {elsewhere}: set answer_start to {elsewhere}" if elsewhere >= 0
+                else "the text does not occur in the context at all; copy it from the context exactly")
+        raise BertlibInputError(
+            f"{where}: answer {text!r} is not at character {start} of its context (found {found!r}); {hint}"
+        )
+    return QAAnswer(text, start)
+
+
 def examples_from_squad(squad: dict, where: str = "SQuAD data") -> list[QAExample]:
-    """QA examples from SQuAD v1.1's layout (a parsed JSON file)."""
+    """QA examples from SQuAD v1.1's layout (a parsed JSON file). A missing field or a value of the
+    wrong type is an error naming its place, e.g. `data[0].paragraphs[1].qas[2].answers[0]`."""
     examples = []
-    for article in field_of(squad, "data", where):
-        title = article.get("title", "")
-        for paragraph in field_of(article, "paragraphs", f"{where}, article {title!r}"):
-            context = field_of(paragraph, "context", f"{where}, article {title!r}")
-            for qa in field_of(paragraph, "qas", f"{where}, article {title!r}"):
-                listed = field_of(qa, "answers", f"{where}, question {qa.get('id')!r}")
-                answers = tuple(QAAnswer(a["text"], a["answer_start"]) for a in listed)
-                examples.append(QAExample(str(qa["id"]), title, context, qa["question"], answers))
+    if not isinstance(squad, dict):
+        raise BertlibInputError(f"{where}: expected SQuAD's layout, an object {{\"version\": ..., \"data\": [...]}}, "
+                                f"got {type(squad).__name__}")
+    articles = typed_field(squad, "data", list, where, '[{"title": ..., "paragraphs": [...]}]')
+    for a, article in enumerate(articles):
+        at = f"{where}, data[{a}]"
+        title = field_of(article, "title", at) if isinstance(article, dict) and "title" in article else ""
+        for p, paragraph in enumerate(typed_field(article, "paragraphs", list, at, '[{"context": ..., "qas": [...]}]')):
+            at_paragraph = f"{at}.paragraphs[{p}]"
+            context = typed_field(paragraph, "context", str, at_paragraph, '"Mia ran home."')
+            for q, qa in enumerate(typed_field(paragraph, "qas", list, at_paragraph, '[{"id": ..., "question": ...}]')):
+                at_question = f"{at_paragraph}.qas[{q}]"
+                qid = field_of(qa, "id", at_question)
+                at_question += f" (question {qid!r})"
+                question = typed_field(qa, "question", str, at_question, '"Who ran?"')
+                listed = typed_field(qa, "answers", list, at_question, '[{"text": "Mia", "answer_start": 0}]')
+                answers = tuple(squad_answer(answer, context, f"{at_question}.answers[{n}]")
+                                for n, answer in enumerate(listed))
+                examples.append(QAExample(str(qid), str(title), context, question, answers))
     return examples
 
 
 def read_squad_json(path: str | Path) -> list[QAExample]:
     """QA examples from a SQuAD v1.1 JSON file."""
+    text = "\n".join(decoded_lines(path))
+    if not text.strip():
+        raise BertlibInputError(f"{path} is empty; a SQuAD file holds {{\"version\": \"1.1\", \"data\": [...]}}")
     try:
-        squad = json.loads(Path(path).read_text(encoding="utf-8"))
+        squad = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON ({error.msg}, line {error.lineno})") from error
+        raise BertlibInputError(
+            f"{path} is not valid JSON ({error.msg}, line {error.lineno}, column {error.colno}); "
+            "fix the file there (a JSON checker such as `python -m json.tool FILE` shows where)"
+        ) from None
     return examples_from_squad(squad, where=str(path))

@@ -35,6 +35,7 @@ from bertlib.data.examples import (
     read_sentiment_jsonl,
     read_squad_json,
 )
+from bertlib.errors import BertlibInputError
 
 #: CoNLL-2003's `ner_tags` names, in the order of the Hugging Face dataset's ClassLabel.
 CONLL2003_LABELS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC")
@@ -79,6 +80,11 @@ def squad_examples(records: Iterable[Mapping]) -> list[QAExample]:
     examples = []
     for record in records:
         answers = record["answers"]
+        if len(answers["text"]) != len(answers["answer_start"]):
+            raise BertlibInputError(
+                f"SQuAD record {record['id']!r} has {len(answers['text'])} answer texts but "
+                f"{len(answers['answer_start'])} answer_start values; give one start per text"
+            )
         pairs = zip(answers["text"], answers["answer_start"], strict=True)
         examples.append(
             QAExample(
@@ -136,17 +142,25 @@ USER_FILE_KINDS = {
 def load_user_file(path: str | Path, task: str) -> list:
     """Examples from your own file. `task` and the file's suffix must be one of:
     documents/.txt (one sentence a line, blank lines between documents), sentiment/.jsonl
-    ({"text", "label"} a line), ner/.jsonl ({"tokens", "tags"} a line) or qa/.json (SQuAD v1.1)."""
+    ({"text", "label"} a line), ner/.jsonl ({"tokens", "tags"} a line) or qa/.json (SQuAD v1.1).
+
+    The file must be UTF-8. A malformed record is an error naming the file, the line (or, in a
+    SQuAD file, the place such as `data[0].paragraphs[1].qas[2]`), the field and the fix; NER tags
+    must be BIO ('O', 'B-X', 'I-X'; an I-X after O starts an entity, as conlleval reads it)."""
     path = Path(path)
-    reader = USER_FILE_KINDS.get((task, path.suffix))
+    reader = USER_FILE_KINDS.get((task, path.suffix.lower()))
     if reader is None:
         kinds = ", ".join(f"{t}: {s}" for t, s in USER_FILE_KINDS)
-        raise ValueError(f"cannot read {path.name} for task {task!r}; supported are {kinds}")
+        raise BertlibInputError(f"cannot read {path.name} for task {task!r}; supported are {kinds}")
+    if path.is_dir():
+        raise BertlibInputError(f"{path} is a folder; give the path of the {path.suffix} file itself")
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist")
     examples = reader(path)
     if not examples:
-        raise ValueError(f"{path} holds no examples")
+        layout = {"documents": "one sentence a line", "sentiment": 'one {"text": ..., "label": 0 or 1} a line',
+                  "ner": 'one {"tokens": [...], "tags": [...]} a line', "qa": "SQuAD v1.1's layout"}[task]
+        raise BertlibInputError(f"{path} holds no examples (it is empty or blank); it should hold {layout}")
     return examples
 
 

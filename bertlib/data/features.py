@@ -19,6 +19,7 @@ Its job ends at features and batches; models and metrics are the model's and the
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ import torch
 
 from bertlib.data.batch import IGNORE_INDEX, InputBatch, input_tensors, pad_rows
 from bertlib.data.examples import NerExample, QAExample, SentimentExample
+from bertlib.errors import BertlibInputError
 from bertlib.tokenization import BertTokenizer, TokenizedText
 from bertlib.tokenization.wordpiece import UNK
 
@@ -177,10 +179,23 @@ def answer_tokens(context: TokenizedText, answer_start: int, answer_end: int) ->
     return TokenSpan(covering[0], covering[-1])
 
 
+def check_whole(name: str, value: object, minimum: int, fix: str) -> None:
+    """Refuse a `value` that is not a whole number (bool included) of at least `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise BertlibInputError(f"{name}={value!r} must be a whole number of at least {minimum}: {fix}")
+
+
 def window_starts(length: int, room: int, doc_stride: int) -> list[int]:
     """Google's doc spans: windows of at most `room` tokens, each `doc_stride` after the last, until
     one reaches the end. `doc_stride` is how far a window moves (Google's meaning); Hugging Face's
-    `stride` is the overlap instead, `room - doc_stride`."""
+    `stride` is the overlap instead, `room - doc_stride`.
+
+    A `doc_stride` above `room` moves by `room`, so that no token is skipped. All three must be
+    whole numbers: `length` 0 or more, `room` and `doc_stride` 1 or more (0 would never end)."""
+    check_whole("length", length, minimum=0, fix="the number of context tokens")
+    check_whole("room", room, minimum=1, fix="raise max_seq_length or shorten the question")
+    check_whole("doc_stride", doc_stride, minimum=1,
+                fix="how many tokens each window moves on, e.g. 64; 0 or less would never reach the end")
     starts = [0]
     while starts[-1] + room < length:
         starts.append(starts[-1] + min(room, doc_stride))
@@ -212,6 +227,11 @@ def qa_features(
     max_query_length: int = 64,
 ) -> list[QAFeature]:
     """Windows of each example's context with the answer's token positions (the first answer's)."""
+    # Checked before any work: a bad doc_stride used to loop for ever in window_starts.
+    check_whole("doc_stride", doc_stride, minimum=1,
+                fix="how many tokens each window moves on, e.g. 64; 0 or less would never reach the end")
+    check_whole("max_seq_length", max_seq_length, minimum=4, fix="e.g. 128 ([CLS], question, [SEP], context, [SEP])")
+    check_whole("max_query_length", max_query_length, minimum=1, fix="e.g. 64")
     features = []
     special = tokenizer.vocab.special
     contexts: dict[str, TokenizedText] = {}  # SQuAD asks several questions about each context

@@ -57,9 +57,26 @@ def fused_attention(
     q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None, dropout_p: float = 0.0
 ) -> AttentionOutput:
     """The same computation in torch's fused kernel (`F.scaled_dot_product_attention`). It is faster
-    and lighter on memory because the (T, T) weights never leave the kernel, so it cannot return them."""
+    and lighter on memory because the (T, T) weights never leave the kernel, so it cannot return them.
+
+    NaN goes through it as through the teaching function (a diverged model must not look healthy).
+    The kernel alone would hide some: its online softmax treats a query row whose largest score is
+    -inf as fully masked and writes zeros instead of computing exp(-inf - -inf), and the running max
+    it keeps skips NaN, so a row of NaN scores (a NaN in the query, or in every key) comes out as
+    0 where softmax gives NaN. The rows whose scores hold a NaN are marked NaN again; finite inputs
+    are untouched, bit for bit (masked_fill changes no other value).
+    """
     context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p)  # (B, nh, T, hd)
-    return AttentionOutput(context=context)
+    return AttentionOutput(context=context.masked_fill(_nan_score_rows(q, k), float("nan")))
+
+
+def _nan_score_rows(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """(B, nh, T, 1): True where a query's row of scores Q Kᵀ holds a NaN because the query, or some
+    key of the same head, does. Two sums, no read-back: cheap next to the attention itself, and
+    fine inside a compiled graph."""
+    query_bad = q.sum(dim=-1, keepdim=True).isnan()  # (B, nh, T, 1)
+    key_bad = k.sum(dim=(-2, -1), keepdim=True).isnan()  # (B, nh, 1, 1)
+    return query_bad | key_bad  # (B, nh, T, 1)
 
 
 class MultiHeadSelfAttention(nn.Module):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..errors import BertlibInputError
 from ..shapes import check_shape
 from .attention import padding_mask
 from .config import BertConfig
@@ -29,15 +30,30 @@ def validate_inputs(
     input_ids: torch.Tensor, token_type_ids: torch.Tensor | None, attention_mask: torch.Tensor | None,
     config: BertConfig,
 ) -> None:
-    """Refuse ids that the embedding tables have no row for, and masks that do not fit the ids."""
-    if input_ids.dim() != 2 or input_ids.is_floating_point() or input_ids.shape[1] == 0:
-        raise ValueError(
+    """Refuse ids that the embedding tables have no row for, and masks that do not fit the ids.
+
+    Inputs must be integer tensors: a Python list or a NumPy array is refused (never converted
+    behind your back), with the call that converts it. An empty batch (B = 0) or empty sequences
+    (T = 0) are refused too: there is nothing to encode, and the caller likely lost its data."""
+    for name, value in (("input_ids", input_ids), ("token_type_ids", token_type_ids),
+                        ("attention_mask", attention_mask)):
+        if value is not None:
+            _check_integer_tensor(value, name)
+    if input_ids.dim() != 2:
+        raise BertlibInputError(
             f"input_ids should be a (batch, seq_len) tensor of integer token ids, but has shape "
-            f"{tuple(input_ids.shape)} and dtype {input_ids.dtype}. For one sequence use input_ids[None]."
+            f"{tuple(input_ids.shape)}. For one sequence use input_ids[None]."
         )
     batch, length = input_ids.shape
+    if batch == 0 or length == 0:
+        raise BertlibInputError(
+            f"input_ids has shape {tuple(input_ids.shape)}: an empty "
+            f"{'batch (no sequences)' if batch == 0 else 'sequence (no tokens)'}. Pass at least one sequence "
+            "of at least one token; an encoded text always has [CLS] and [SEP], so check the list of texts "
+            "you encoded is not empty."
+        )
     if length > config.max_position_embeddings:
-        raise ValueError(
+        raise BertlibInputError(
             f"The sequence has {length} tokens, but the model has only {config.max_position_embeddings} "
             f"positions. Truncate it to {config.max_position_embeddings} tokens (e.g. the tokenizer's "
             f"max_length={config.max_position_embeddings}) or split it into windows."
@@ -57,11 +73,33 @@ def validate_inputs(
                          "Use 0 for sentence A and 1 for sentence B.")
 
 
+def _check_integer_tensor(value: object, name: str) -> None:
+    """`value` must be a tensor; ids must be int64 or int32 (what an embedding can look up)."""
+    if not isinstance(value, torch.Tensor):
+        raise BertlibInputError(
+            f"{name} is a {_type_name(value)}, not a tensor; pass a "
+            f"torch.LongTensor, e.g. torch.tensor({name}) (or the tokenizer's batch.to_tensors())."
+        )
+    if name == "attention_mask":  # 1/0 flags: compared with 0, so bool and float masks work as well
+        return
+    if value.dtype not in (torch.int64, torch.int32):
+        raise BertlibInputError(
+            f"{name} has dtype {value.dtype}, but it holds token ids / flags, which are integers; pass a "
+            f"torch.LongTensor, e.g. {name}.long() if the values are whole numbers (do not round scores)."
+        )
+
+
+def _type_name(value: object) -> str:
+    """`list` as "Python list", `numpy.ndarray` as "numpy.ndarray": what the student passed."""
+    module = type(value).__module__.split(".")[0]
+    return f"Python {type(value).__name__}" if module == "builtins" else f"{module}.{type(value).__name__}"
+
+
 def _check_range(ids: torch.Tensor, size: int, name: str, what: str, fix: str) -> None:
     low, high = torch.stack([ids.min(), ids.max()]).tolist()  # one read-back for both
     if low < 0 or high >= size:
         bad = low if low < 0 else high
-        raise ValueError(f"{name} contains {bad}, but the model has {size} {what} (0 to {size - 1}). {fix}")
+        raise BertlibInputError(f"{name} contains {bad}, but the model has {size} {what} (0 to {size - 1}). {fix}")
 
 
 def init_bert_weights(module: nn.Module, std: float) -> None:

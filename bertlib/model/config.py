@@ -7,7 +7,9 @@ Its job ends at describing a model: it builds no modules and reads no weights (t
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
+import math
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -15,6 +17,8 @@ from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
+
+from ..errors import BertlibInputError
 
 #: Google's released BERT sizes as (layers, hidden, heads); the feed-forward is 4 x hidden.
 PRESETS: dict[str, tuple[int, int, int]] = {
@@ -44,6 +48,27 @@ _HF_SAME_NAME = (
     "type_vocab_size", "initializer_range", "layer_norm_eps", "pad_token_id", "classifier_dropout",
     "classifier_pooling",
 )
+# config.json keys that say nothing about the weights' shapes or the computation bertlib does:
+# Hugging Face's generic PretrainedConfig fields (old and new), generation settings, bookkeeping, and
+# the pooler_* notes of Google's Chinese and multilingual BERTs. They are read and ignored.
+_HF_HARMLESS = frozenset({
+    "_name_or_path", "_commit_hash", "_attn_implementation", "_attn_implementation_autoset",
+    "architectures", "model_type", "transformers_version", "torch_dtype", "dtype", "use_bfloat16",
+    "gradient_checkpointing", "use_cache", "output_past", "return_dict", "output_hidden_states",
+    "output_attentions", "torchscript", "tf_legacy_loss", "pruned_heads", "chunk_size_feed_forward",
+    "is_encoder_decoder", "cross_attention_hidden_size", "tie_encoder_decoder", "problem_type",
+    "finetuning_task", "tokenizer_class", "prefix", "task_specific_params", "bos_token_id",
+    "eos_token_id", "sep_token_id", "decoder_start_token_id", "max_length", "min_length", "do_sample",
+    "early_stopping", "num_beams", "num_beam_groups", "diversity_penalty", "temperature", "top_k",
+    "top_p", "typical_p", "repetition_penalty", "length_penalty", "no_repeat_ngram_size",
+    "encoder_no_repeat_ngram_size", "bad_words_ids", "num_return_sequences", "output_scores",
+    "return_dict_in_generate", "forced_bos_token_id", "forced_eos_token_id", "remove_invalid_values",
+    "exponential_decay_length_penalty", "suppress_tokens", "begin_suppress_tokens", "label2id",
+    "directionality", "pooler_fc_size", "pooler_num_attention_heads", "pooler_num_fc_layers",
+    "pooler_size_per_head", "pooler_type",
+})
+# The keys that make a dict a BERT config: a config.json with none of them describes another model.
+_BERT_SIZE_KEYS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")
 # config.json settings that describe a model bertlib does not build, with the value it needs.
 _HF_UNSUPPORTED = {
     "model_type": ("bert",),
@@ -86,7 +111,7 @@ class BertConfig:
             object.__setattr__(self, "label_names", tuple(self.label_names))
         problems = _problems(self)
         if problems:
-            raise ValueError(" ".join(problems))
+            raise BertlibInputError(" ".join(problems))
 
     # -- presets ---------------------------------------------------------------------------------
 
@@ -94,7 +119,8 @@ class BertConfig:
     def preset(cls, name: str, **overrides: Any) -> BertConfig:
         """One of Google's sizes (see PRESETS), e.g. `BertConfig.preset("mini", vocab_size=650)`."""
         if name not in PRESETS:
-            raise ValueError(f"Unknown preset {name!r}. Choose one of: {', '.join(PRESETS)}.")
+            raise BertlibInputError(f"Unknown preset {name!r}. Choose one of: {', '.join(PRESETS)}.")
+        _check_field_names(overrides, f"BertConfig.preset({name!r}, ...)")
         layers, hidden, heads = PRESETS[name]
         sizes = dict(num_hidden_layers=layers, hidden_size=hidden, num_attention_heads=heads,
                      intermediate_size=4 * hidden)
@@ -112,6 +138,7 @@ class BertConfig:
 
     def replace(self, **changes: Any) -> BertConfig:
         """A copy with some fields changed (the config itself is frozen), validated again."""
+        _check_field_names(changes, "BertConfig.replace")
         return dataclasses.replace(self, **changes)
 
     # -- Hugging Face's config.json --------------------------------------------------------------
@@ -134,16 +161,30 @@ class BertConfig:
 
     @classmethod
     def from_hf_dict(cls, hf: dict[str, Any]) -> BertConfig:
-        """Read a Hugging Face config.json dict. Keys about training or tooling are ignored; a
-        setting that would describe a different model (a decoder, relative positions) is an error."""
+        """Read a Hugging Face config.json dict. Keys about training or tooling (`_HF_HARMLESS`) are
+        ignored; a key bertlib does not know (a misspelling such as `num_hiden_layers`) is an error
+        naming the closest valid key, and so is a config of another model (GPT-2, a decoder,
+        relative positions): nothing is dropped silently to fall back on a default."""
+        if not isinstance(hf, dict):
+            raise BertlibInputError(
+                f"A BERT config is a JSON object of settings ({{\"hidden_size\": 768, ...}}), not a "
+                f"{type(hf).__name__}; pass the dict that config.json holds."
+            )
+        _check_is_bert(hf)
         for key, allowed in _HF_UNSUPPORTED.items():
             if key in hf and hf[key] not in allowed:
-                raise ValueError(
+                raise BertlibInputError(
                     f"config.json sets {key}={hf[key]!r}, but bertlib builds only the original BERT "
                     f"({key}={allowed[0]!r}). Use a BERT checkpoint, or load this one with transformers."
                 )
+        _check_known_keys(hf)
         kwargs = {name: hf[name] for name in _HF_SAME_NAME if hf.get(name) is not None}
+        if "attention_path" in hf:  # bertlib never writes it, but a hand-written config may say it
+            kwargs["attention_path"] = hf["attention_path"]
         if "id2label" in hf:
+            if not isinstance(hf["id2label"], dict) or not all(str(k).isdigit() for k in hf["id2label"]):
+                raise BertlibInputError(f"id2label={hf['id2label']!r} must map class indices to names, e.g. "
+                                        "{\"0\": \"negative\", \"1\": \"positive\"}; fix it in config.json.")
             names = tuple(name for _, name in sorted(hf["id2label"].items(), key=lambda kv: int(kv[0])))
             kwargs["num_labels"] = len(names)
             if names != tuple(f"LABEL_{i}" for i in range(len(names))):
@@ -158,18 +199,40 @@ class BertConfig:
 
     @classmethod
     def from_json_file(cls, path: str | Path) -> BertConfig:
-        """Read a config.json written by bertlib or transformers (see `from_hf_dict`)."""
-        return cls.from_hf_dict(json.loads(Path(path).read_text()))
+        """Read a config.json written by bertlib or transformers (see `from_hf_dict`). Every error
+        names the file: invalid JSON (with its line and column), a list instead of an object, a bad
+        or unknown setting."""
+        path = Path(path)
+        hf = _read_json_object(path)
+        try:
+            return cls.from_hf_dict(hf)
+        except BertlibInputError as error:
+            raise BertlibInputError(f"{path}: {error}") from None
+
+
+#: The fields that count something, and an example value for the fix.
+_POSITIVE_INTS = {"vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
+                  "intermediate_size": 3072, "max_position_embeddings": 512, "type_vocab_size": 2}
 
 
 def _problems(config: BertConfig) -> list[str]:
-    """What is wrong with a config, each as a message that says how to fix it."""
+    """What is wrong with a config, each as a message that names the field, its value and the fix.
+    A bool is not a number here (True would quietly mean 1), nor is a float a count."""
     problems = [
-        f"{name} must be a positive integer, not {getattr(config, name)!r}."
-        for name in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                     "intermediate_size", "max_position_embeddings", "type_vocab_size")
-        if not isinstance(getattr(config, name), int) or getattr(config, name) < 1
+        f"{name} must be a positive integer (a whole number, not a bool), not {getattr(config, name)!r}; "
+        f"e.g. {name}={example}."
+        for name, example in _POSITIVE_INTS.items() if not _is_int(getattr(config, name), least=1)
     ]
+    for name in ("pad_token_id", "num_labels"):
+        if not _is_int(getattr(config, name), least=0):
+            problems.append(f"{name} must be a whole number, not {getattr(config, name)!r}.")
+    for name, value in (("hidden_act", config.hidden_act), ("attention_path", config.attention_path),
+                        ("classifier_pooling", config.classifier_pooling)):
+        if not isinstance(value, str):
+            problems.append(f"{name}={value!r} must be a string.")
+    if config.label_names is not None and not all(isinstance(n, str) for n in config.label_names):
+        problems.append(f"label_names={config.label_names!r} must be strings, one name per class.")
+    problems += _float_problems(config)
     if problems:
         return problems
     if config.hidden_size % config.num_attention_heads:
@@ -179,9 +242,6 @@ def _problems(config: BertConfig) -> list[str]:
                                  ("classifier_pooling", config.classifier_pooling, POOLINGS)):
         if value not in allowed:
             problems.append(f"{name}={value!r} is not supported; use one of {', '.join(map(repr, allowed))}.")
-    for name in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout_prob"):
-        if not 0.0 <= getattr(config, name) < 1.0:
-            problems.append(f"{name} must be in [0, 1), not {getattr(config, name)!r}.")
     if not 0 <= config.pad_token_id < config.vocab_size:
         problems.append(f"pad_token_id={config.pad_token_id} is not an id of the {config.vocab_size}-word "
                         "vocabulary; set it to the [PAD] token's id.")
@@ -191,6 +251,98 @@ def _problems(config: BertConfig) -> list[str]:
         problems.append(f"label_names has {len(config.label_names)} names but num_labels={config.num_labels}; "
                         "give one name per class, or leave label_names out.")
     return problems
+
+
+def _float_problems(config: BertConfig) -> list[str]:
+    """Dropout probabilities in [0, 1), a positive LayerNorm epsilon, a non-negative init std."""
+    problems = []
+    dropouts = ["hidden_dropout_prob", "attention_probs_dropout_prob"]
+    if config.classifier_dropout is not None:
+        dropouts.append("classifier_dropout")
+    for name in dropouts:
+        value = getattr(config, name)
+        if not _is_real(value) or not 0.0 <= value < 1.0:
+            problems.append(f"{name} must be a probability in [0, 1), not {value!r}; e.g. {name}=0.1 "
+                            "(0 turns dropout off).")
+    if not _is_real(config.layer_norm_eps) or not 0.0 < config.layer_norm_eps < 1.0:
+        problems.append(f"layer_norm_eps must be a small positive number, not {config.layer_norm_eps!r}; "
+                        "BERT uses layer_norm_eps=1e-12.")
+    if not _is_real(config.initializer_range) or not 0.0 <= config.initializer_range < 1.0:
+        problems.append(f"initializer_range (the std of the weight init) must be in [0, 1), not "
+                        f"{config.initializer_range!r}; BERT uses initializer_range=0.02.")
+    return problems
+
+
+def _is_int(value: object, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _is_real(value: object) -> bool:
+    """A finite int or float, not a bool (`True` is an int to Python, never a probability to us)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_field_names(changes: dict[str, Any], where: str) -> None:
+    """Refuse a keyword that is no field of BertConfig, naming the closest one."""
+    fields = [f.name for f in dataclasses.fields(BertConfig)]
+    for name in changes:
+        if name not in fields:
+            close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise BertlibInputError(f"{where} got {name}={changes[name]!r}, but BertConfig has no field {name!r}; "
+                                    f"{hint}The fields are: {', '.join(fields)}.")
+
+
+def _check_is_bert(hf: dict[str, Any]) -> None:
+    """Refuse a config.json of another architecture before reading any of it as BERT's."""
+    model_type = hf.get("model_type", "bert")
+    if model_type != "bert" or not any(key in hf for key in _BERT_SIZE_KEYS):
+        kind = f"model_type={model_type!r}" if model_type != "bert" else f"none of {', '.join(_BERT_SIZE_KEYS)}"
+        raise BertlibInputError(
+            f"This is not a BERT config ({kind}), but bertlib builds only the original BERT "
+            "(model_type='bert'). Point at a BERT checkpoint's folder (its config.json has "
+            "hidden_size, num_hidden_layers, ...), or load this model with transformers."
+        )
+
+
+def _check_known_keys(hf: dict[str, Any]) -> None:
+    """Refuse keys bertlib does not know, naming the closest one it does: `num_hiden_layers` must
+    not be dropped silently, leaving BERT-base's 12 layers."""
+    valid = (*_HF_SAME_NAME, *_HF_UNSUPPORTED, "id2label", "num_labels", "attention_path")
+    unknown = [key for key in hf if key not in valid and key not in _HF_HARMLESS]
+    if not unknown:
+        return
+    described = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+        described.append(f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key))
+    raise BertlibInputError(
+        f"unknown setting(s) {', '.join(described)}: bertlib does not know them, so they would be "
+        "ignored and the default used instead. Correct the spelling, or remove them if they are not BERT "
+        f"settings. Valid settings: {', '.join(valid)}."
+    )
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    """config.json as a dict, with errors that name the file, the line and column, and the fix."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BertlibInputError(f"{path} is not UTF-8 (byte {error.start} cannot be decoded); a config.json "
+                                "is UTF-8 JSON: re-save it, or write it again with save_pretrained.") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BertlibInputError(
+            f"{path} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}. Fix the "
+            "file there, or write it again with save_pretrained (or copy the checkpoint's original)."
+        ) from None
+    if not isinstance(data, dict):
+        raise BertlibInputError(
+            f"{path} holds a JSON {type(data).__name__}, but a config.json must be one object of settings "
+            "({\"hidden_size\": 768, \"num_hidden_layers\": 12, ...}); write it again with save_pretrained."
+        )
+    return data
 
 
 def _indivisible_heads_message(hidden: int, heads: int) -> str:

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..errors import BertlibInputError
 from ..shapes import check_shape
 from .bert import BertModel, checks_enabled, init_bert_weights
 from .config import ACTIVATIONS, BertConfig
@@ -48,11 +49,29 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torc
     """The average of the real tokens' vectors (padding excluded):
 
         pooled[b] = Σ_t m[b, t] h[b, t] / Σ_t m[b, t]        (B, T, H) -> (B, H)
+
+    A row with no real token has no average (0 / 0 would be NaN logits): it is an error naming the
+    rows, checked outside a compiled graph as the other value checks are.
     """
     if attention_mask is None:
         return hidden.mean(dim=1)
     weights = attention_mask[:, :, None].to(hidden.dtype)  # (B, T, 1)
-    return (hidden * weights).sum(dim=1) / weights.sum(dim=1)  # (B, H)
+    counts = weights.sum(dim=1)  # (B, 1): real tokens per row
+    if checks_enabled():
+        empty = (counts[:, 0] == 0).nonzero().flatten().tolist()
+        if empty:
+            raise BertlibInputError(
+                f"Mean pooling needs at least one real token per sequence, but attention_mask is all 0 in "
+                f"batch row(s) {_listed_rows(empty)}, whose average would be NaN. Give every sequence a 1 "
+                "for each real token (the tokenizer's attention_mask marks [CLS], the text and [SEP]), or "
+                "drop the empty rows from the batch."
+            )
+    return (hidden * weights).sum(dim=1) / counts  # (B, H)
+
+
+def _listed_rows(rows: list[int], shown: int = 10) -> str:
+    more = f" and {len(rows) - shown} more" if len(rows) > shown else ""
+    return ", ".join(map(str, rows[:shown])) + more
 
 
 def classification_loss(logits: torch.Tensor, labels: torch.Tensor | None, name: str = "labels") -> torch.Tensor | None:

@@ -9,15 +9,16 @@ task's head, a pooler), and `model.load_report` lists them.
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from ..errors import BertlibInputError, UnsafeFileError, safe_torch_load
 from .config import BertConfig
 
 #: Where each task head lives in a checkpoint, outside the `bert.` trunk.
@@ -33,8 +34,12 @@ POOLER = "bert.pooler."
 _LISTED = 8  # keys named per problem in an error; the count says how many more
 
 
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be loaded into the model asked for."""
+class CheckpointError(BertlibInputError):
+    """A checkpoint that cannot be loaded into the model asked for (a ValueError, as before)."""
+
+
+class UnsafeCheckpointError(CheckpointError, UnsafeFileError):
+    """A pytorch_model.bin whose pickle holds more than tensors: refused, since loading it could run code."""
 
 
 @dataclass(frozen=True)
@@ -48,21 +53,38 @@ class LoadReport:
 def read_weights(directory: Path) -> dict[str, torch.Tensor]:
     """The tensors of model.safetensors, or else of pytorch_model.bin. A .bin file is a pickle, and
     a pickle can run code: it is read with torch.load(weights_only=True), which refuses anything
-    but tensors and plain containers."""
-    if (directory / "model.safetensors").is_file():
-        return load_file(directory / "model.safetensors")
+    but tensors and plain containers. A truncated or garbled file is an error naming it."""
+    safetensors_file = directory / "model.safetensors"
+    if safetensors_file.is_file():
+        try:
+            return load_file(safetensors_file)
+        except SafetensorError as error:
+            raise CheckpointError(
+                f"{safetensors_file} is damaged: it is truncated or not a safetensors file ({error}). "
+                "Copy or download it again (compare its size with the original), or write it again with "
+                "save_pretrained from the run that trained it."
+            ) from None
     bin_file = directory / "pytorch_model.bin"
     if not bin_file.is_file():
         raise FileNotFoundError(f"{directory} has neither model.safetensors nor pytorch_model.bin; "
                                 "point from_pretrained at a folder written by save_pretrained.")
     try:
-        return torch.load(bin_file, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
+        weights = safe_torch_load(bin_file, "the model weights")
+    except UnsafeFileError as error:
+        raise UnsafeCheckpointError(str(error)) from None
+    except BertlibInputError as error:
+        raise CheckpointError(str(error)) from None
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError) as error:
+        # torch's unpickler meets garbage in many ways besides the ones safe_torch_load names
         raise CheckpointError(
-            f"Refused {bin_file}: its pickle holds more than tensors, and loading it could run code "
-            f"({str(error).splitlines()[0]}). Get a model.safetensors version of this checkpoint, or "
-            "convert it yourself only if you trust where it came from."
+            f"Could not read {bin_file} (the model weights): the file is truncated or not a PyTorch file "
+            f"({type(error).__name__}: {error}). Write it again (re-run the step that made it), or point at "
+            "another copy."
         ) from None
+    if not isinstance(weights, dict) or not all(isinstance(t, torch.Tensor) for t in weights.values()):
+        raise CheckpointError(f"{bin_file} does not hold a dict of named tensors (a state_dict), so it is not "
+                              "a model's weights; point at a folder written by save_pretrained.")
+    return weights
 
 
 def canonical_key(key: str) -> str:
@@ -182,6 +204,13 @@ class PretrainedModel(nn.Module):
         problems = []
         missing_head = [k for k in missing if self._is_head(k)]
         missing_trunk = [k for k in missing if not self._is_head(k)]
+        if not any(k in given for k in expected if not self._is_head(k)):
+            return [
+                f"it holds none of a BERT's weights (no {_listed(sorted(expected)[:2])}; it has e.g. "
+                f"{_listed(sorted(given)[:3]) or 'nothing'}), so it is not a BERT checkpoint. Point at the "
+                "folder of a BERT checkpoint (one written by save_pretrained), or load this model with "
+                "transformers."
+            ]
         if missing_head:
             problems.append(
                 f"missing keys of this model's head: {_listed(missing_head)}. The checkpoint was saved "

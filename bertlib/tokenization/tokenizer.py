@@ -16,6 +16,11 @@ Rules that matter when you use it:
   each text), so word-level labels can go on a word's first piece.
 - The special tokens written literally in a text (``"the cat [MASK] down"``) become those tokens, as
   in Hugging Face; pass ``split_special_tokens=True`` to read them as ordinary text.
+- Bad input is refused, never reinterpreted: a `max_length` too small for the special tokens (2 for
+  one text, 3 for a pair), a negative `stride`, one string given to `encode_batch` (it is not a list
+  of characters), a float or out-of-range id given to `decode`, a setting of the wrong type in
+  tokenizer_config.json. Each raises `bertlib.errors.BertlibInputError` (a ValueError) naming the
+  value, where it came from, and the fix.
 - `decode` joins ``##`` pieces and, by default, tidies spaces before punctuation as Hugging Face does.
   With ``clean_up_tokenization_spaces=False`` it round-trips: wherever no [UNK] appears,
   ``decode(encode(x).input_ids, clean_up_tokenization_spaces=False)`` equals
@@ -37,6 +42,7 @@ from typing import Literal
 
 import torch
 
+from bertlib.errors import BertlibInputError
 from bertlib.tokenization.basic import BasicTokenizer
 from bertlib.tokenization.wordpiece import CLS, MASK, PAD, SEP, SPECIAL_TOKENS, UNK, Vocab, WordPiece
 
@@ -164,7 +170,7 @@ class BatchEncoding:
         """The batch as int64 tensors of shape (B, T)."""
         lengths = sorted({len(e) for e in self.encodings})
         if len(lengths) > 1:
-            raise ValueError(
+            raise BertlibInputError(
                 f"The encodings have different lengths ({lengths[0]} to {lengths[-1]}), so they cannot "
                 "form a tensor; encode the batch with padding='longest' or padding='max_length'."
             )
@@ -186,6 +192,11 @@ class BertTokenizer:
         model_max_length: int = DEFAULT_MAX_LENGTH,
         split_special_tokens: bool = False,
     ):
+        _check_bool("lowercase", lowercase, "True for an uncased vocabulary, False for a cased one")
+        if strip_accents is not None:
+            _check_bool("strip_accents", strip_accents, "or None to follow lowercase")
+        _check_bool("split_special_tokens", split_special_tokens, "")
+        _check_length("model_max_length", model_max_length, _special_count(pair=False))
         self.vocab = vocab
         self.basic = BasicTokenizer(lowercase=lowercase, strip_accents=strip_accents)
         self.wordpiece = WordPiece(vocab)
@@ -203,18 +214,25 @@ class BertTokenizer:
     @classmethod
     def from_pretrained(cls, directory: str | Path) -> BertTokenizer:
         """Load a directory in Hugging Face's layout: vocab.txt and, if present, tokenizer_config.json
-        (its do_lower_case, strip_accents and model_max_length are used)."""
+        (its do_lower_case, strip_accents and model_max_length are used). A setting of the wrong type
+        (``"do_lower_case": "false"``, a string) is an error naming the file and the field, never
+        read as true."""
         directory = Path(directory)
         config_path = directory / CONFIG_FILE
-        config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
+        config = _read_config(config_path) if config_path.is_file() else {}
         if config.get("tokenize_chinese_chars", True) is False:
-            raise ValueError(f"{config_path} sets tokenize_chinese_chars=false, which this tokenizer lacks.")
-        return cls.from_vocab_file(
-            directory / VOCAB_FILE,
-            lowercase=config.get("do_lower_case", True),
-            strip_accents=config.get("strip_accents"),
-            model_max_length=config.get("model_max_length", DEFAULT_MAX_LENGTH),
-        )
+            raise BertlibInputError(f"{config_path} sets tokenize_chinese_chars=false, which this tokenizer "
+                                    "lacks; remove the setting (true is BERT's default) or use transformers.")
+        try:
+            return cls.from_vocab_file(
+                directory / VOCAB_FILE,
+                lowercase=config.get("do_lower_case", True),
+                strip_accents=config.get("strip_accents"),
+                model_max_length=config.get("model_max_length", DEFAULT_MAX_LENGTH),
+            )
+        except _SettingError as error:  # name the file the bad setting came from
+            field_name = {"lowercase": "do_lower_case"}.get(error.name, error.name)
+            raise BertlibInputError(f"{config_path}: {error.message.replace(error.name, field_name)}") from None
 
     def save(self, directory: str | Path) -> Path:
         """Write vocab.txt and tokenizer_config.json, for our `from_pretrained` or Hugging Face's."""
@@ -272,14 +290,10 @@ class BertTokenizer:
         return [self.vocab.ids.get(token, unk) for token in tokens]
 
     def convert_ids_to_tokens(self, ids: Sequence[int]) -> list[str]:
-        """Tokens of `ids` (ints or a 1-D tensor)."""
+        """Tokens of `ids` (ints or a 1-D integer tensor). A float, a bool or an id outside the
+        vocabulary is an error naming its position: nothing is rounded or clipped."""
         size = len(self.vocab)
-        tokens = []
-        for token_id in map(int, ids):
-            if not 0 <= token_id < size:
-                raise ValueError(f"Token id {token_id} is outside this vocabulary of {size} tokens.")
-            tokens.append(self.vocab.tokens[token_id])
-        return tokens
+        return [self.vocab.tokens[_token_id(value, index, size)] for index, value in enumerate(_id_list(ids))]
 
     # ----- model inputs -----
 
@@ -299,9 +313,12 @@ class BertTokenizer:
         longer text, from `pair` on a tie, until it fits; BERT's rule), "only_first" or "only_second".
         ``padding="max_length"`` pads to the limit; "longest" and False leave one input unpadded.
         """
+        _check_text("text", text, "encode")
+        if pair is not None:
+            _check_text("pair", pair, "encode")
         _check_option("truncation", truncation, TRUNCATIONS)
         _check_option("padding", padding, PADDINGS)
-        limit = self._limit(max_length)
+        limit = self._limit(max_length, pair=pair is not None)
         first = self.tokenize_with_offsets(text)
         second = None if pair is None else self.tokenize_with_offsets(pair)
         first, second = _truncate(first, second, limit, truncation)
@@ -321,14 +338,24 @@ class BertTokenizer:
         With a pair, `text` (the question) is in every window and `pair` (the context) is cut into
         windows; without one, `text` is. Consecutive windows share `stride` tokens, as in Hugging
         Face's ``return_overflowing_tokens=True, stride=...``. An input that fits gives one window.
+        `stride` must be 0 or more and less than the room a window has: every token is in a window.
         """
+        _check_text("text", text, "encode_windows")
+        if pair is not None:
+            _check_text("pair", pair, "encode_windows")
+        if isinstance(stride, bool) or not isinstance(stride, int) or stride < 0:
+            raise BertlibInputError(
+                f"stride={stride!r}: it is how many tokens consecutive windows share, so it must be a whole "
+                "number, 0 or more (a negative stride would skip tokens between windows). Use e.g. "
+                "stride=128 with max_length=384, or stride=0 for windows that do not overlap."
+            )
         _check_option("padding", padding, PADDINGS)
-        limit = self._limit(max_length)
+        limit = self._limit(max_length, pair=pair is not None)
         fixed = None if pair is None else self.tokenize_with_offsets(text)
         moving = self.tokenize_with_offsets(text if pair is None else pair)
         size = limit - _special_count(fixed is not None) - (len(fixed) if fixed else 0)
         if size <= stride:
-            raise ValueError(
+            raise BertlibInputError(
                 f"Each window has room for {size} tokens of the windowed text (max_length={limit}), which "
                 f"must be more than stride={stride}; use a larger max_length, a smaller stride or a shorter "
                 "question."
@@ -349,9 +376,14 @@ class BertTokenizer:
         truncation: Truncation = False,
         padding: Padding = "longest",
     ) -> BatchEncoding:
-        """`encode` for each text (and pair), padded to the longest (or to the limit with "max_length")."""
+        """`encode` for each text (and pair), padded to the longest (or to the limit with "max_length").
+        `texts` is a list of strings: one string alone is refused, not read as a list of characters."""
+        _check_texts("texts", texts)
+        if pairs is not None:
+            _check_texts("pairs", pairs)
         if pairs is not None and len(pairs) != len(texts):
-            raise ValueError(f"encode_batch got {len(texts)} texts but {len(pairs)} pairs; give one each.")
+            raise BertlibInputError(f"encode_batch got {len(texts)} texts but {len(pairs)} pairs; give one "
+                                    "pair per text (or pairs=None).")
         _check_option("padding", padding, PADDINGS)
         pairs = [None] * len(texts) if pairs is None else pairs
         encodings = [
@@ -364,11 +396,16 @@ class BertTokenizer:
             self._pad_all(encodings, self._limit(max_length))
         return BatchEncoding(encodings)
 
-    def _limit(self, max_length: int | None) -> int:
-        limit = self.model_max_length if max_length is None else max_length
-        if limit < _special_count(pair=False):
-            raise ValueError(f"max_length={limit} leaves no room for [CLS] and [SEP]; use at least 2.")
-        return limit
+    def _limit(self, max_length: int | None, pair: bool = False) -> int:
+        """The length limit: `max_length`, or `model_max_length` when None. It must hold the special
+        tokens ([CLS] A [SEP] is 2, [CLS] A [SEP] B [SEP] is 3), or truncation could not keep it."""
+        if max_length is None:
+            max_length = self.model_max_length
+            name = "model_max_length"
+        else:
+            name = "max_length"
+        _check_length(name, max_length, _special_count(pair), pair)
+        return max_length
 
     def build_inputs(
         self, first: TokenizedText, second: TokenizedText | None = None, *, pad_to: int | None = None
@@ -422,7 +459,121 @@ _CLEAN_UPS = [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), 
 def _check_option(name: str, value: object, allowed: tuple) -> None:
     # `value in allowed` would let 0 pass for False and 1 for True.
     if not any(value is choice or (isinstance(choice, str) and value == choice) for choice in allowed):
-        raise ValueError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}.")
+        raise BertlibInputError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}; "
+                                "pass one of those.")
+
+
+class _SettingError(BertlibInputError):
+    """A constructor setting of the wrong type or range; `from_pretrained` adds the file's name."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+def _check_bool(name: str, value: object, hint: str) -> None:
+    if not isinstance(value, bool):
+        also = f" ({hint})" if hint else ""
+        raise _SettingError(name, f"{name}={value!r} must be true or false{also}, not a "
+                                  f"{type(value).__name__}; write {name}=True or {name}=False "
+                                  "(in JSON: true or false, without quotes).")
+
+
+def _check_length(name: str, value: object, least: int, pair: bool = False) -> None:
+    """A length limit must be a whole number that holds the special tokens."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _SettingError(name, f"{name}={value!r} must be a whole number of tokens, e.g. {name}=128.")
+    if value < least:
+        holds = "[CLS] A [SEP] B [SEP] (a pair)" if pair else "[CLS] A [SEP]"
+        raise _SettingError(name, f"{name}={value} leaves no room for the {least} special tokens of {holds}; "
+                                  f"use {name}={least} or more (with room for text, e.g. 128).")
+
+
+def _check_text(name: str, value: object, method: str) -> None:
+    if not isinstance(value, str):
+        raise BertlibInputError(f"{method} got {name}={_short(value)} (type {type(value).__name__}), but it takes "
+                                "one string; for a list of texts call encode_batch.")
+
+
+def _check_texts(name: str, values: object) -> None:
+    """`encode_batch`'s texts (or pairs): a sequence of strings, not one string."""
+    if isinstance(values, str):
+        raise BertlibInputError(
+            f"encode_batch got {name}={_short(values)}, one string, which would be read as "
+            f"{len(values)} one-character texts. Wrap it in a list ({name}=[{_short(values)}]) or call "
+            "encode for a single text."
+        )
+    if not isinstance(values, Sequence):
+        raise BertlibInputError(f"encode_batch got {name} of type {type(values).__name__}; pass a list of "
+                                "strings.")
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise BertlibInputError(f"encode_batch: {name}[{index}] is {_short(value)} (type "
+                                    f"{type(value).__name__}), not a string; every item must be a text "
+                                    "(convert it with str() or drop it).")
+
+
+def _short(value: object, width: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _id_list(ids: object) -> list:
+    """`ids` as a list of Python values, refusing a float tensor or one of more than one dimension."""
+    if isinstance(ids, torch.Tensor):
+        if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool or ids.dim() != 1:
+            raise BertlibInputError(
+                f"The ids are a {ids.dtype} tensor of shape {tuple(ids.shape)}; pass one sequence of "
+                "integer token ids (a 1-D integer tensor or a list of ints), e.g. batch.input_ids[0]."
+            )
+        return ids.tolist()
+    if isinstance(ids, (str, bytes)):
+        raise BertlibInputError(f"The ids are {_short(ids)}, a string; pass a list of integer token ids "
+                                "(tokenizer.encode(text).input_ids gives one).")
+    return list(ids)
+
+
+def _token_id(value: object, index: int, size: int) -> int:
+    """One token id: an integer (Python, NumPy or 0-d tensor) from 0 to size - 1."""
+    if isinstance(value, torch.Tensor) and value.dim() == 0 and not value.is_floating_point():
+        value = value.item()
+    if isinstance(value, bool) or not (isinstance(value, int) or _is_numpy_integer(value)):
+        raise BertlibInputError(
+            f"ids[{index}] is {value!r} (type {type(value).__name__}); token ids are whole numbers. Pass the "
+            "integer ids the tokenizer gave (e.g. logits.argmax(-1).tolist()), not scores or rounded values."
+        )
+    if not 0 <= value < size:
+        raise BertlibInputError(f"Token id {int(value)} is outside this vocabulary of {size} tokens (ids 0 "
+                                f"to {size - 1}; it is ids[{index}]); decode ids made with this tokenizer's vocab.txt.")
+    return int(value)
+
+
+def _is_numpy_integer(value: object) -> bool:
+    kind = getattr(getattr(value, "dtype", None), "kind", None)  # numpy scalars, without importing numpy
+    return kind in ("i", "u") and getattr(value, "ndim", None) == 0
+
+
+def _read_config(path: Path) -> dict:
+    """tokenizer_config.json as a dict, with errors that name the file, the line and the fix."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BertlibInputError(f"{path} is not UTF-8 (byte {error.start} cannot be decoded); re-save it as "
+                                "UTF-8, or delete it to use the defaults.") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BertlibInputError(
+            f"{path} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}. Fix that "
+            "spot (a JSON object looks like {\"do_lower_case\": true}), or delete the file to use the defaults."
+        ) from None
+    if not isinstance(config, dict):
+        raise BertlibInputError(
+            f"{path} holds a JSON {type(config).__name__}, but tokenizer_config.json must be an object of "
+            "settings, e.g. {\"do_lower_case\": true}; fix it, or delete it to use the defaults."
+        )
+    return config
 
 
 def _special_count(pair: bool) -> int:
@@ -439,7 +590,7 @@ def _truncate(
     if n_first + n_second <= budget:
         return first, second
     if truncation is False:
-        raise ValueError(
+        raise BertlibInputError(
             f"The input has {n_first + n_second + limit - budget} tokens with [CLS] and [SEP], more than "
             f"the limit of {limit}. Pass truncation='longest_first' (or 'only_first' / 'only_second' for a "
             "pair) to cut it, or a larger max_length (a BERT takes at most as many tokens as it has "
@@ -451,7 +602,7 @@ def _truncate(
         n_first = _room_left(budget, n_second, truncation)
     else:  # "only_second"
         if second is None:
-            raise ValueError("truncation='only_second' needs a pair; use 'longest_first' for a single text.")
+            raise BertlibInputError("truncation='only_second' needs a pair; use 'longest_first' for a single text.")
         n_second = _room_left(budget, n_first, truncation)
     return first.window(0, n_first), None if second is None else second.window(0, n_second)
 
@@ -471,7 +622,7 @@ def _longest_first(n_first: int, n_second: int, budget: int) -> tuple[int, int]:
 def _room_left(budget: int, other_length: int, truncation: str) -> int:
     """Tokens left for the text being cut when the other one is kept whole."""
     if other_length > budget:
-        raise ValueError(
+        raise BertlibInputError(
             f"truncation={truncation!r} keeps the other text whole, but it alone has {other_length} "
             f"tokens, more than the {budget} there is room for; use truncation='longest_first' or a larger "
             "max_length."

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bertlib.errors import BertlibInputError
+
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 #: The special tokens every BERT vocabulary needs, in the order our own trained vocabularies put them
 #: (ids 0 to 4). Google's released vocabularies have them elsewhere ([PAD]=0, [UNK]=100, [CLS]=101,
@@ -45,14 +47,16 @@ class Vocab:
         for index, token in enumerate(self.tokens):
             _check_token(token, index, source)
             if token in self.ids:
-                raise ValueError(
-                    f"{source} lists {token!r} twice (ids {self.ids[token]} and {index}); "
-                    "every token must appear once."
+                first = self.ids[token]
+                raise BertlibInputError(
+                    f"{source} lists {token!r} twice: on lines {first + 1} and {index + 1} (ids {first} and "
+                    f"{index}). Every token must appear once; delete line {index + 1} (if the two lines "
+                    "look different, they differ only in surrounding spaces, which a token cannot hold)."
                 )
             self.ids[token] = index
         missing = [token for token in SPECIAL_TOKENS if token not in self.ids]
         if missing:
-            raise ValueError(
+            raise BertlibInputError(
                 f"{source} lacks the special token(s) {', '.join(missing)}. A BERT vocabulary needs all "
                 f"of {', '.join(SPECIAL_TOKENS)}; add the missing ones as lines of their own "
                 "(train_wordpiece puts them first)."
@@ -61,12 +65,18 @@ class Vocab:
 
     @classmethod
     def load(cls, path: str | Path) -> Vocab:
-        """Read a vocab.txt (UTF-8, one token per line; Windows line endings are fine)."""
+        """Read a vocab.txt: UTF-8, one token per line, the id is the line number counted from 0.
+
+        What editors add is tolerated, as Google's `load_vocab` does: a UTF-8 byte-order mark,
+        Windows line endings, and spaces or tabs around a token (a BERT token never holds whitespace,
+        because the basic tokenizer splits words on it, so they cannot be part of the token). Blank
+        lines at the very end are dropped; a blank line elsewhere would shift every later id, so it is
+        an error naming the line, as are a token listed twice and bytes that are not UTF-8."""
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"No vocabulary file at {path}; a BERT vocabulary is a vocab.txt file.")
-        lines = path.read_text(encoding="utf-8").split("\n")
-        if lines[-1] == "":  # the newline that ends the last line
+        lines = [line.strip() for line in _read_utf8(path).removeprefix("\ufeff").split("\n")]
+        while lines and lines[-1] == "":  # the newline that ends the last line, and blank lines after it
             lines.pop()
         return cls(lines, source=str(path))
 
@@ -90,10 +100,33 @@ class Vocab:
 
 
 def _check_token(token: str, index: int, source: str) -> None:
+    if not isinstance(token, str):
+        raise BertlibInputError(f"{source} has {token!r} at id {index}, which is not a string; "
+                                "a vocabulary is a list of token strings.")
     if not token:
-        raise ValueError(f"{source} has an empty token (an empty line) at id {index}.")
+        raise BertlibInputError(
+            f"{source} has an empty token (a blank line) at line {index + 1} (id {index}). Every line must "
+            f"hold one token. If the vocabulary belongs to a trained model, keep the ids in step with its "
+            f"embeddings: write a placeholder such as [unused{index}] on that line. Delete the line only "
+            "if the vocabulary is your own, before any training (the ids after it move up by one)."
+        )
     if "\n" in token or "\r" in token:
-        raise ValueError(f"{source} has a line break inside the token at id {index}: {token!r}.")
+        raise BertlibInputError(f"{source} has a line break inside the token at id {index}: {token!r}; "
+                                "give one token per line.")
+
+
+def _read_utf8(path: Path) -> str:
+    """The text of `path`, or an error naming the file, the line and the byte that is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise BertlibInputError(
+            f"{path} is not UTF-8: byte {error.start} (0x{data[error.start]:02x}, on line {line}) cannot be "
+            "decoded. A vocab.txt must be UTF-8; re-save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`), "
+            "or use the vocab.txt that came with the model."
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,21 @@ from torch import nn
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    """"auto" is CUDA when there is a GPU, else the CPU; any other name is passed to torch."""
+    """"auto" is CUDA when there is a GPU, else the CPU; any other name is passed to torch, and a
+    device that is not there is refused with the fix."""
+    from bertlib.errors import BertlibInputError
+
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError, ValueError):
+        raise BertlibInputError(f"device={name!r} (--device) is not a device; use auto, cpu, cuda or cuda:N.") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={name!r} but torch sees no CUDA GPU; use --device cpu (or auto).")
+        raise BertlibInputError(f"device={name!r} (--device) but torch sees no CUDA GPU; use --device cpu (or auto).")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise BertlibInputError(f"device={name!r} (--device) but torch sees {torch.cuda.device_count()} GPU(s), "
+                                f"numbered from 0; use cuda:0 to cuda:{torch.cuda.device_count() - 1}.")
     return device
 
 

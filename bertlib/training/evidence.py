@@ -23,9 +23,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bertlib.data.tasks import load_sentiment
+from bertlib.errors import BertlibInputError
 from bertlib.paths import DATA_DIR
 
 from .baselines import fit_bag_of_words
+from .checkpoint import atomic_write_text
 from .finetuning import BUDGETS, TASKS, FineTuningTask, FinetuneOptions, finetune, make_task
 
 EVIDENCE_FILE = "evidence.json"
@@ -59,11 +61,16 @@ class EvidencePlan:
     seeds: int = 5
     tasks: tuple[str, ...] = TASKS
     checkpoint: Path | None = None  # default: the shipped checkpoint
+    allow_unfinished: bool = False  # accept a checkpoint whose pre-training run did not finish
 
     def __post_init__(self) -> None:
-        unknown = set(self.tasks) - set(TASKS)
-        if unknown or self.seeds < 1:
-            raise ValueError(f"Tasks must be among {TASKS} (got {sorted(unknown)}) and seeds >= 1.")
+        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
+            raise BertlibInputError(f"seeds={self.seeds!r} (--seeds) must be a whole number of at least 1: each "
+                                    "model needs a seed to be scored (5 gives a mean and a spread).")
+        unknown = [task for task in self.tasks if task not in TASKS]
+        if isinstance(self.tasks, str) or unknown or not self.tasks:
+            raise BertlibInputError(f"tasks={self.tasks!r} (--tasks): choose among {', '.join(TASKS)}, "
+                                    "e.g. --tasks sentiment,ner (Python: a tuple).")
 
 
 @dataclass
@@ -109,7 +116,8 @@ def run_contender(task: FineTuningTask, contender: Contender, plan: EvidencePlan
 
     def options(eval_splits: tuple[str, ...]) -> FinetuneOptions:
         return FinetuneOptions(task=task.name, init=contender.init, checkpoint=plan.checkpoint,
-                               pooling=contender.pooling, eval_splits=eval_splits)
+                               pooling=contender.pooling, eval_splits=eval_splits,
+                               allow_unfinished=plan.allow_unfinished)
 
     dev_by_lr = {}
     for lr in budget.lrs:
@@ -230,7 +238,7 @@ def run_evidence_plan(plan: EvidencePlan, out: Path | None = None, progress: boo
     result = EvidenceResult(rows, check_targets(rows), command, plan.seeds,
                             {name: asdict(BUDGETS[name]) for name in plan.tasks})
     out = out or DATA_DIR / EVIDENCE_FILE
-    out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    atomic_write_text(out, json.dumps(result.to_dict(), indent=2) + "\n")
     print(evidence_table(rows))
     print(checks_text(result.checks))
     return result

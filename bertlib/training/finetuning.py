@@ -19,6 +19,7 @@ Its job ends at a fine-tuned model and its scores; comparing many runs is `evide
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable
@@ -38,7 +39,8 @@ from bertlib.data.features import (
     qa_features,
     token_classification_features,
 )
-from bertlib.data.tasks import NER_LABELS, load_ner, load_qa, load_sentiment
+from bertlib.data.tasks import NER_LABELS, NER_SIZES, QA_SIZES, SENTIMENT_SIZES, load_ner, load_qa, load_sentiment
+from bertlib.errors import BertlibInputError
 from bertlib.model import (
     BertConfig,
     BertForQuestionAnswering,
@@ -49,14 +51,17 @@ from bertlib.model.pretrained import PretrainedModel
 from bertlib.tokenization import BertTokenizer
 
 from .batches import Examples, batches_in_order
-from .checkpoint import seed_everything
+from .checkpoint import MissingFileError, require_finished, seed_everything
 from .metrics import ClassificationScores, EntityScores, SquadScores, classification_scores, entity_scores, squad_scores
 from .objectives import LabelObjective, SpanObjective, encoder_inputs
 from .pretraining import shipped_checkpoint
-from .trainer import History, Objective, Trainer, TrainingConfig
+from .trainer import History, Objective, Trainer, TrainingConfig, is_real, is_whole
 
 TASKS = ("sentiment", "ner", "qa")
 INITS = ("pretrained", "random")
+POOLINGS = ("mean", "cls")
+#: Each task's splits (for --eval-splits).
+SPLITS = {"sentiment": tuple(SENTIMENT_SIZES), "ner": tuple(NER_SIZES), "qa": tuple(QA_SIZES)}
 
 
 @dataclass(frozen=True)
@@ -94,12 +99,37 @@ class FinetuneOptions:
     doc_stride: int = 32  # QA: how far each context window moves
     dropout: float = 0.1  # hidden, attention and classifier dropout
     eval_splits: tuple[str, ...] = ("dev",)  # splits scored at the end; the first is also scored during training
+    allow_unfinished: bool = False  # accept a checkpoint whose pre-training run did not finish
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
-            raise ValueError(f"Unknown task {self.task!r}; choose one of {', '.join(TASKS)}.")
+            raise BertlibInputError(f"Unknown task {self.task!r} (--task); choose one of {', '.join(TASKS)}.")
         if self.init not in INITS:
-            raise ValueError(f"init={self.init!r}; choose 'pretrained' (from a checkpoint) or 'random'.")
+            raise BertlibInputError(f"init={self.init!r} (--init); choose 'pretrained' (from a checkpoint) or "
+                                    "'random'.")
+        if self.pooling not in POOLINGS:
+            raise BertlibInputError(f"pooling={self.pooling!r} (--pooling); choose 'mean' or 'cls'.")
+        for name, minimum, flag in (("max_seq_length", 8, "--seq-length"), ("doc_stride", 1, "--doc-stride")):
+            value = getattr(self, name)
+            if not is_whole(value) or value < minimum:
+                raise BertlibInputError(f"{name}={value!r} ({flag}) must be a whole number of at least {minimum}"
+                                        + (": each QA window must move on, or it never ends." if name == "doc_stride"
+                                           else "."))
+        if self.doc_stride >= self.max_seq_length:
+            raise BertlibInputError(
+                f"doc_stride={self.doc_stride} (--doc-stride) must be smaller than max_seq_length="
+                f"{self.max_seq_length} (--seq-length): a window that moves further than it is long skips "
+                f"text. Use at most half of it, e.g. --doc-stride {self.max_seq_length // 2}.")
+        if not is_real(self.dropout) or not (math.isfinite(self.dropout) and 0 <= self.dropout < 1):
+            raise BertlibInputError(f"dropout={self.dropout!r} (--dropout) must be a number from 0 up to, but "
+                                    "not including, 1 (e.g. 0.1).")
+        splits = self.eval_splits
+        if isinstance(splits, str) or not splits or any(s not in SPLITS[self.task] for s in splits):
+            raise BertlibInputError(
+                f"eval_splits={splits!r} (--eval-splits): give one or more of the {self.task} splits "
+                f"{', '.join(SPLITS[self.task])}, e.g. --eval-splits dev,test (Python: a tuple).")
+        if not isinstance(self.allow_unfinished, bool):
+            raise BertlibInputError(f"allow_unfinished={self.allow_unfinished!r} must be True or False.")
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -288,6 +318,37 @@ class FinetuneRun:
         return getattr(self.scores[split], self.task.headline)
 
 
+def check_fits_checkpoint(options: FinetuneOptions) -> BertConfig:
+    """Check, before any work, that the checkpoint folder is complete and can take inputs of
+    `max_seq_length` tokens; returns its config."""
+    directory = options.checkpoint_dir
+    if not directory.is_dir():
+        raise MissingFileError(f"--checkpoint {directory}: no such folder. Give a pre-trained model folder "
+                                "(config.json, model.safetensors, vocab.txt), e.g. the --out of `pretrain`.")
+    needed = ["config.json", "vocab.txt"] + (["model.safetensors"] if options.init == "pretrained" and
+                                              not (directory / "pytorch_model.bin").is_file() else [])
+    missing = [name for name in needed if not (directory / name).is_file()]
+    if missing:
+        raise MissingFileError(f"--checkpoint {directory} lacks {', '.join(missing)}: give a pre-trained model "
+                                "folder (the --out of `pretrain`, not its checkpoint/ subfolder).")
+    config = BertConfig.from_json_file(directory / "config.json")
+    if options.max_seq_length > config.max_position_embeddings:
+        raise BertlibInputError(
+            f"max_seq_length={options.max_seq_length} (--seq-length) is longer than the checkpoint's "
+            f"{config.max_position_embeddings} positions (max_position_embeddings in {directory / 'config.json'}); "
+            f"use --seq-length {config.max_position_embeddings} or less.")
+    return config
+
+
+def resume_options_of(options: FinetuneOptions) -> dict[str, Any]:
+    """The fine-tuning options a checkpoint records and a resume must repeat. The checkpoint path is
+    recorded resolved, so that `runs/x` and `./runs/x` (or its absolute spelling) count as the same."""
+    return {"task": options.task, "init": options.init,
+            "checkpoint": None if options.checkpoint is None else str(Path(options.checkpoint).resolve()),
+            "pooling": options.pooling, "max_seq_length": options.max_seq_length, "doc_stride": options.doc_stride,
+            "dropout": options.dropout}
+
+
 def make_task(options: FinetuneOptions, tokenizer: BertTokenizer | None = None) -> FineTuningTask:
     """The task object, with the checkpoint's tokenizer (its vocab.txt)."""
     tokenizer = tokenizer or BertTokenizer.from_vocab_file(options.checkpoint_dir / "vocab.txt")
@@ -298,11 +359,14 @@ def finetune(options: FinetuneOptions, config: TrainingConfig, *, out_dir: str |
              resume_from: str | Path | None = None, task: FineTuningTask | None = None) -> FinetuneRun:
     """Fine-tune on `options.task`'s training split, then score the `eval_splits`. Pass `task` to
     reuse its features across runs (the evidence sweep does)."""
+    if options.init == "pretrained":
+        require_finished(options.checkpoint_dir, options.allow_unfinished)
     task = task or make_task(options)
     if (task.name, task.max_seq_length, task.doc_stride) != (options.task, options.max_seq_length, options.doc_stride):
         raise ValueError(f"The task object given makes {task.name} features of {task.max_seq_length} tokens "
                          f"(stride {task.doc_stride}), but the options ask for {options.task} with "
                          f"{options.max_seq_length} (stride {options.doc_stride}); make it with make_task(options).")
+    check_fits_checkpoint(options)
     seed_everything(config.seed)
     model = build_model(task, options)
     first_split = options.eval_splits[0]
@@ -311,7 +375,8 @@ def finetune(options: FinetuneOptions, config: TrainingConfig, *, out_dir: str |
         return {f"{first_split}_{task.headline}": getattr(task.score(m, first_split), task.headline)}
 
     trainer = Trainer(model, task.tensors("train"), task.objective(), config.labelled(f"fine-tuning {task.name}"),
-                      evaluate=evaluate, out_dir=out_dir, resume_from=resume_from)
+                      evaluate=evaluate, out_dir=out_dir, resume_from=resume_from,
+                      run_options=resume_options_of(options))
     history = trainer.run()
     scores = {split: task.score(model, split) for split in options.eval_splits}
     return FinetuneRun(model, history, scores, task)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -26,15 +27,16 @@ from safetensors.torch import load_file, save_file
 from bertlib.data.examples import Document
 from bertlib.data.pretraining import PretrainingConfig, collate_pretraining, create_pretraining_examples
 from bertlib.data.world import load_corpus
-from bertlib.model import BertConfig, BertForPreTraining
+from bertlib.errors import BertlibInputError
+from bertlib.model import PRESETS, BertConfig, BertForPreTraining
 from bertlib.paths import data_path
 from bertlib.tokenization import BertTokenizer
 
 from .batches import Examples, batches_in_order
-from .checkpoint import seed_everything
+from .checkpoint import atomic_write, atomic_write_json, save_model_files, save_vocab, seed_everything, write_run_state
 from .metrics import IGNORE, PreTrainingScores, perplexity
 from .objectives import PreTrainingObjective, encoder_inputs
-from .trainer import History, TrainingConfig, Trainer
+from .trainer import History, TrainingConfig, Trainer, is_real, is_whole
 
 #: The record written beside a pre-trained model: how it was made and how well it does.
 RUN_FILE = "pretraining.json"
@@ -60,6 +62,26 @@ class PretrainOptions:
     dropout: float = 0.1  # hidden and attention dropout
     documents: int | None = None  # train on only the first this many documents (None: all)
 
+    def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise BertlibInputError(f"preset={self.preset!r} (--preset) is not a preset; choose one of "
+                                    f"{', '.join(PRESETS)}.")
+        minimums = {"max_seq_length": (8, "--seq-length"), "max_predictions_per_seq": (1, "--max-predictions"),
+                    "dupe_factor": (1, "--dupe-factor"), "held_out_documents": (2, "--held-out-documents")}
+        for name, (minimum, flag) in minimums.items():
+            value = getattr(self, name)
+            if not is_whole(value) or value < minimum:
+                raise BertlibInputError(f"{name}={value!r} ({flag}) must be a whole number of at least {minimum}.")
+        for name, flag, fix in (("hidden_size", "--hidden-size", "leave it out for the preset's"),
+                                ("documents", "--documents", "leave it out to train on all documents")):
+            value = getattr(self, name)
+            if value is not None and (not is_whole(value) or value < 1):
+                raise BertlibInputError(f"{name}={value!r} ({flag}) must be a whole number of at least 1 "
+                                        f"({fix}; None in Python).")
+        if not is_real(self.dropout) or not (math.isfinite(self.dropout) and 0 <= self.dropout < 1):
+            raise BertlibInputError(f"dropout={self.dropout!r} (--dropout) must be a number from 0 up to, "
+                                    "but not including, 1 (e.g. 0.1).")
+
 
 def shipped_checkpoint() -> Path:
     """The folder of the tiny BERT pre-trained on the course corpus that ships in data/."""
@@ -80,10 +102,27 @@ class CorpusSplit:
 def split_corpus(documents: Sequence[Document], held_out: int, limit: int | None = None) -> CorpusSplit:
     """The last `held_out` documents for evaluation; the rest (or the first `limit` of them) for training."""
     if not 2 <= held_out <= len(documents) - 2:
-        raise ValueError(f"held_out_documents={held_out} must leave at least 2 documents on each side "
-                         f"of {len(documents)}.")
+        raise BertlibInputError(f"held_out_documents={held_out} (--held-out-documents) must leave at least 2 "
+                                f"documents on each side of the corpus's {len(documents)}; use 2 to "
+                                f"{len(documents) - 2}.")
     train = list(documents[:-held_out])
+    if limit is not None and not 1 <= limit <= len(train):
+        raise BertlibInputError(
+            f"documents={limit} (--documents) asks for more training documents than there are: the corpus "
+            f"has {len(train)} after the {held_out} held out. Use 1 to {len(train)}, or leave it out for all."
+            if limit > len(train) else f"documents={limit} (--documents) must be at least 1; leave it out for all.")
     return CorpusSplit(train=train[:limit] if limit else train, held_out=list(documents[-held_out:]))
+
+
+def check_pretrain_options(options: PretrainOptions) -> BertConfig:
+    """Check, before any work, that the options fit the corpus and make a valid model; returns its config."""
+    split_corpus(load_corpus(), options.held_out_documents, options.documents)
+    return model_config(options, len(course_tokenizer().vocab))
+
+
+def resume_options_of(options: PretrainOptions) -> dict:
+    """The pre-training options a checkpoint records and a resume must repeat."""
+    return asdict(options)
 
 
 def example_tensors(documents: Sequence[Document], tokenizer: BertTokenizer, config: PretrainingConfig) -> Examples:
@@ -184,23 +223,31 @@ def pretrain(options: PretrainOptions, config: TrainingConfig, *, out_dir: str |
                 "nsp_accuracy": scores.nsp_accuracy}
 
     trainer = Trainer(model, data.train, PreTrainingObjective(), config.labelled("pre-training"),
-                      evaluate=evaluate, out_dir=out_dir, resume_from=resume_from)
+                      evaluate=evaluate, out_dir=out_dir, resume_from=resume_from,
+                      run_options=resume_options_of(options))
     history = trainer.run()
     return PretrainRun(model, history, evaluate_pretraining(model, data.held_out), data.tokenizer, data.held_out)
 
 
 def save_pretrained_run(run: PretrainRun, options: PretrainOptions, out_dir: str | Path, record: dict) -> Path:
     """Write the model (config.json, model.safetensors), its vocab.txt, the held-out examples
-    (HELD_OUT_FILE), and RUN_FILE: `record` (how it was made), the options, the weights' sha256
-    and the held-out scores."""
+    (HELD_OUT_FILE), RUN_FILE: `record` (how it was made), the options, the weights' sha256 and the
+    held-out scores, and last the run state (finished, or not if the run was stopped early). Every
+    file is written under a temporary name and renamed."""
     out_dir = Path(out_dir)
-    run.model.save_pretrained(out_dir)
-    run.tokenizer.vocab.save(out_dir / "vocab.txt")
-    save_file({name: tensor.contiguous() for name, tensor in run.held_out.items()}, out_dir / HELD_OUT_FILE)
+    save_model_files(run.model, out_dir)
+    save_vocab(run.tokenizer.vocab, out_dir / "vocab.txt")
+    held_out = {name: tensor.contiguous() for name, tensor in run.held_out.items()}
+    atomic_write(out_dir / HELD_OUT_FILE, lambda path: save_file(held_out, path),
+                 needed_bytes=sum(t.numel() * t.element_size() for t in held_out.values()))
     record = {**record, "options": asdict(options), "held_out": asdict(run.scores),
               "sha256": hashlib.sha256((out_dir / "model.safetensors").read_bytes()).hexdigest(),
               "steps_done": run.history.steps[-1] if run.history.steps else 0}
-    (out_dir / RUN_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    atomic_write_json(out_dir / RUN_FILE, record)
+    steps = record.get("steps")
+    write_run_state(out_dir, finished=not run.history.interrupted, step=record["steps_done"],
+                    **({"steps": steps} if steps is not None else {}),
+                    **({"reason": "it was stopped (Ctrl-C) before its last step"} if run.history.interrupted else {}))
     return out_dir
 
 

@@ -4,7 +4,9 @@
 clipping and accumulation, evaluation and checkpoints on a schedule, bf16 autocast and
 torch.compile when asked, and DistributedDataParallel under torchrun. It shows a `tqdm.auto`
 progress bar (a widget in a notebook) with the loss, and returns a `History` to plot. Pressing
-stop (KeyboardInterrupt) saves a checkpoint and returns the history so far.
+stop (KeyboardInterrupt) saves a checkpoint and returns the history so far. A loss or gradient
+that is not a finite number stops training with `NonFiniteError`, naming the step, before that
+step touches the weights or any saved file. `TrainingConfig` checks every field's type and range.
 
 Losses are computed as sums over items (masked tokens, sentences, answers) and divided by the
 number of items in the whole step, over every micro-batch and process, *before* backward. So
@@ -17,6 +19,8 @@ Its job ends at the loop; building models and examples, and what to evaluate, ar
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -27,10 +31,19 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from bertlib.errors import BertlibInputError
 from bertlib.model.pretrained import PretrainedModel
 
 from .batches import BatchOrder, Examples, batch_at, example_count
-from .checkpoint import TrainingState, capture_rng, load_checkpoint, restore_rng, save_checkpoint
+from .checkpoint import (
+    TrainingState,
+    capture_rng,
+    check_same_options,
+    load_checkpoint_weights,
+    read_training_state,
+    restore_rng,
+    save_checkpoint,
+)
 from .distributed import ProcessGroup, start_processes, sum_over_processes, unwrap, wrap_for_processes
 from .optim import build_optimizer, build_scheduler
 
@@ -63,17 +76,89 @@ class TrainingConfig:
     description: str | None = None  # the progress bar's label (None: "training")
 
     def __post_init__(self) -> None:
-        if self.steps < 1 or self.batch_size < 1 or self.accumulation_steps < 1:
-            raise ValueError("steps, batch_size and accumulation_steps must be at least 1.")
+        for name, minimum in WHOLE_NUMBERS.items():
+            value = getattr(self, name)
+            if not is_whole(value) or value < minimum:
+                raise BertlibInputError(f"{name}={value!r} ({_flag(name)}) must be a whole number of at least "
+                                        f"{minimum}{WHOLE_NUMBER_HINTS.get(name, '')}.")
+        if not is_real(self.lr) or not math.isfinite(self.lr) or self.lr <= 0:
+            raise BertlibInputError(f"lr={self.lr!r} (--lr) must be a finite number above 0, e.g. 1e-3.")
+        if not is_real(self.weight_decay) or not math.isfinite(self.weight_decay) or self.weight_decay < 0:
+            raise BertlibInputError(f"weight_decay={self.weight_decay!r} (--weight-decay) must be a finite "
+                                    "number of at least 0 (0: no decay).")
+        if self.max_grad_norm is not None and (not is_real(self.max_grad_norm)
+                                               or not math.isfinite(self.max_grad_norm) or self.max_grad_norm <= 0):
+            raise BertlibInputError(
+                f"max_grad_norm={self.max_grad_norm!r} (--max-grad-norm) must be a finite number above 0; a "
+                "negative one would flip the gradients. Turn clipping off with None (on the command line, 0).")
+        for name in ("bf16", "compile", "progress", "print_evaluations"):
+            if not isinstance(getattr(self, name), bool):
+                raise BertlibInputError(f"{name}={getattr(self, name)!r} must be True or False.")
+        for name in ("device", "compile_backend"):
+            if not isinstance(getattr(self, name), str):
+                raise BertlibInputError(f"{name}={getattr(self, name)!r} must be a string, e.g. {name}='cpu'."
+                                        if name == "device" else f"{name}={getattr(self, name)!r} must be a string.")
+        if self.description is not None and not isinstance(self.description, str):
+            raise BertlibInputError(f"description={self.description!r} must be a string or None.")
         if self.batch_size % self.accumulation_steps:
-            raise ValueError(f"batch_size={self.batch_size} is not divisible by accumulation_steps="
-                             f"{self.accumulation_steps}; each micro-batch must be the same size.")
+            raise BertlibInputError(
+                f"batch_size={self.batch_size} (--batch-size) is not divisible by accumulation_steps="
+                f"{self.accumulation_steps} (--accumulation-steps); each micro-batch must be the same size.")
         if self.warmup_steps > self.steps:
-            raise ValueError(f"warmup_steps={self.warmup_steps} is longer than the run (steps={self.steps}).")
+            raise BertlibInputError(f"warmup_steps={self.warmup_steps} (--warmup-steps) is longer than the run "
+                                    f"(steps={self.steps}, --steps); use at most {self.steps}.")
 
     def labelled(self, description: str) -> TrainingConfig:
         """This config, with `description` as the progress bar's label unless it already has one."""
         return self if self.description else replace(self, description=description)
+
+
+#: TrainingConfig's whole-number fields and their smallest values.
+WHOLE_NUMBERS = {"steps": 1, "batch_size": 1, "warmup_steps": 0, "accumulation_steps": 1, "eval_every": 0,
+                 "checkpoint_every": 0, "seed": 0}
+WHOLE_NUMBER_HINTS = {"eval_every": " (0: evaluate only after the last step)",
+                      "checkpoint_every": " (0: save only at the end and on Ctrl-C)"}
+#: The TrainingConfig fields a resumed run must share with the run it continues.
+RESUMED_FIELDS = ("steps", "batch_size", "lr", "warmup_steps", "weight_decay", "max_grad_norm",
+                  "accumulation_steps", "seed", "bf16")
+
+
+def is_whole(value: Any) -> bool:
+    """An integer (Python's or numpy's), but not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_real(value: Any) -> bool:
+    """A real number (int or float, Python's or numpy's), but not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def plain(value: Any) -> Any:
+    """A recorded option as a plain Python value (numpy numbers and paths are not safe to unpickle)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if is_whole(value):
+        return int(value)
+    if is_real(value):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return str(value)
+
+
+def resume_options(config: TrainingConfig, run_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The options a checkpoint records and a resume must repeat: the config's RESUMED_FIELDS and
+    the caller's own (the model and data options)."""
+    return {name: plain(value) for name, value in
+            {**{name: getattr(config, name) for name in RESUMED_FIELDS}, **(run_options or {})}.items()}
+
+
+class NonFiniteError(BertlibInputError):
+    """The loss or the gradient stopped being a finite number: training diverged."""
 
 
 class Objective(Protocol):
@@ -147,10 +232,15 @@ class Trainer:
 
     def __init__(self, model: PretrainedModel, examples: Examples, objective: Objective, config: TrainingConfig,
                  *, evaluate: Evaluate | None = None, out_dir: str | Path | None = None,
-                 resume_from: str | Path | None = None, group: ProcessGroup | None = None):
+                 resume_from: str | Path | None = None, group: ProcessGroup | None = None,
+                 run_options: dict[str, Any] | None = None):
         self.config, self.objective, self.examples, self.evaluate = config, objective, examples, evaluate
+        self.run_options = resume_options(config, run_options)  # recorded in checkpoints, checked on resume
         self.group = group or start_processes(config.device)
         self.out_dir = Path(out_dir) if out_dir is not None else None
+        if self.out_dir is not None and self.out_dir.exists() and not self.out_dir.is_dir():
+            raise BertlibInputError(f"out_dir={str(self.out_dir)!r} (--out) is a file, not a folder; checkpoints "
+                                    "could not be saved there. Give a folder (it is made if missing).")
         self.model = model.to(self.group.device)
         self.optimizer = build_optimizer(self.model, config.lr, config.weight_decay)
         self.scheduler = build_scheduler(self.optimizer, config.warmup_steps, config.steps)
@@ -201,16 +291,35 @@ class Trainer:
             # DDP averages gradients over processes, so each scales its share by world_size.
             ((sums / counts).sum() * self.group.world_size).backward()
             summed += sums.detach()
-        if self.config.max_grad_norm is not None:
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.max_grad_norm)
+        terms = sum_over_processes(summed) / counts
+        norm = self._gradient_norm()
+        if not (bool(torch.isfinite(terms).all()) and bool(torch.isfinite(norm))):
+            self.optimizer.zero_grad(set_to_none=True)
+            raise NonFiniteError(self._divergence_message(terms, float(norm)))
         lr = self.scheduler.get_last_lr()[0]
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
-        terms = sum_over_processes(summed) / counts
         self.history.record(self.step, terms, lr)
         return terms
+
+    def _gradient_norm(self) -> torch.Tensor:
+        """The global gradient norm, clipped to max_grad_norm when it is set (the norm before clipping)."""
+        if self.config.max_grad_norm is not None:
+            return nn.utils.clip_grad_norm_(self.model.parameters(), self.config.max_grad_norm)
+        return nn.utils.get_total_norm([p.grad for p in self.model.parameters() if p.grad is not None])
+
+    def _divergence_message(self, terms: torch.Tensor, norm: float) -> str:
+        parts = ", ".join(f"{name} {value:.4g}" for name, value in zip(self.history.terms, terms.tolist()))
+        what = (f"the loss is not a finite number ({parts})" if not bool(torch.isfinite(terms).all())
+                else f"the gradient norm is {norm} (loss: {parts})")
+        kept = (f"the last checkpoint, {self.history.checkpoint}, is untouched" if self.history.checkpoint
+                else "no checkpoint had been saved")
+        return (f"Training diverged at step {self.step + 1} of {self.config.steps}: {what}. That step was not "
+                f"applied and nothing was saved; {kept}. Lower the learning rate (--lr, now "
+                f"{self.config.lr:g}), keep gradient clipping on (--max-grad-norm 1.0), or look for bad "
+                "values in the data.")
 
     def _batch(self, position: int) -> Examples:
         batch = batch_at(self.examples, self.order, position)
@@ -260,18 +369,21 @@ class Trainer:
             self.history.checkpoint = str(path)
             state = TrainingState(step=self.step, data_position=self.step * self.config.accumulation_steps,
                                   optimizer=self.optimizer.state_dict(), scheduler=self.scheduler.state_dict(),
-                                  history=self.history.to_dict())
+                                  history=self.history.to_dict(), options=self.run_options)
             save_checkpoint(path, unwrap(self.model), state)
         return path
 
     def _resume(self, path: Path) -> None:
-        state = load_checkpoint(path, self.model)
+        state = read_training_state(path)
+        if state.options:  # compared before the weights: other options are the likelier mistake
+            check_same_options(path, state.options, self.run_options)
         saved_total = state.scheduler["lr_lambdas"][0]["total_steps"]
         if saved_total != self.config.steps:
             raise ValueError(f"{path} belongs to a run of {saved_total} steps, but this run asks for "
                              f"{self.config.steps}; resume with the same number of steps (--steps {saved_total}).")
         if state.data_position != state.step * self.config.accumulation_steps:
             raise ValueError(f"{path} was trained with another accumulation_steps; resume with the same one.")
+        load_checkpoint_weights(path, self.model)
         self.optimizer.load_state_dict(state.optimizer)
         self.scheduler.load_state_dict(state.scheduler)
         restore_rng(state.rng)

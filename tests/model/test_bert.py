@@ -89,9 +89,13 @@ def test_token_types_of_wrong_shape_are_refused(config, batch):
         BertModel(config)(batch["input_ids"], batch["token_type_ids"][0])
 
 
-@pytest.mark.parametrize("ids", [torch.ones(4, dtype=torch.long), torch.ones(1, 4), torch.ones(1, 0, dtype=torch.long)])
-def test_input_ids_must_be_a_batch_of_integers(config, ids):
-    with pytest.raises(ValueError, match=r"\(batch, seq_len\) tensor of integer token ids.*input_ids\[None\]"):
+@pytest.mark.parametrize("ids, message", [
+    (torch.ones(4, dtype=torch.long), r"\(batch, seq_len\) tensor of integer token ids.*input_ids\[None\]"),
+    (torch.ones(1, 4), r"dtype torch.float32.*integers; pass a torch.LongTensor"),
+    (torch.ones(1, 0, dtype=torch.long), r"shape \(1, 0\): an empty sequence.*at least one token"),
+])
+def test_input_ids_must_be_a_batch_of_integers(config, ids, message):
+    with pytest.raises(ValueError, match=message):
         BertModel(config)(ids)
 
 

@@ -7,12 +7,13 @@ from typing import Callable
 
 import torch
 
-from bertlib.course.checks.framework import Checker
+from bertlib.course.checks.framework import Checker, exercise_check
 from bertlib.model.attention import explicit_attention, padding_mask
 
 _generator = lambda: torch.Generator().manual_seed(0)  # noqa: E731 - fresh, fixed cases for every check
 
 
+@exercise_check
 def check_softmax(softmax: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """softmax(scores) -> probabilities over the last dimension, same shape and dtype."""
     check = Checker("softmax", softmax)
@@ -33,6 +34,7 @@ def check_softmax(softmax: Callable[[torch.Tensor], torch.Tensor]) -> None:
     check.done()
 
 
+@exercise_check
 def check_self_attention(self_attention: Callable) -> None:
     """self_attention(x) -> AttentionOutput(context, weights): parameter-free, softmax(X Xᵀ) X."""
     check = Checker("self_attention", self_attention)
@@ -54,6 +56,7 @@ def check_self_attention(self_attention: Callable) -> None:
     check.done()
 
 
+@exercise_check
 def check_padding_mask(make_padding_mask: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """make_padding_mask(attention_mask (B, T) of 1/0) -> additive mask (B, 1, 1, T): 0 or very negative."""
     check = Checker("make_padding_mask", make_padding_mask)
@@ -76,6 +79,7 @@ def check_padding_mask(make_padding_mask: Callable[[torch.Tensor], torch.Tensor]
     check.done()
 
 
+@exercise_check
 def check_attention(scaled_dot_product_attention: Callable) -> None:
     """scaled_dot_product_attention(q, k, v, mask=None) -> AttentionOutput: softmax(QKᵀ/√d + mask) V."""
     check = Checker("scaled_dot_product_attention", scaled_dot_product_attention)
@@ -101,6 +105,7 @@ def check_attention(scaled_dot_product_attention: Callable) -> None:
     check.done()
 
 
+@exercise_check
 def check_split_heads(split_heads: Callable[[torch.Tensor, int], torch.Tensor]) -> None:
     """split_heads(x (B, T, H), num_heads) -> (B, nh, T, hd), head h holding dims h·hd … (h+1)·hd − 1."""
     check = Checker("split_heads", split_heads)
@@ -115,6 +120,7 @@ def check_split_heads(split_heads: Callable[[torch.Tensor, int], torch.Tensor]) 
     check.done()
 
 
+@exercise_check
 def check_merge_heads(merge_heads: Callable[[torch.Tensor], torch.Tensor]) -> None:
     """merge_heads(x (B, nh, T, hd)) -> (B, T, nh·hd): the inverse of split_heads (concatenate the heads)."""
     check = Checker("merge_heads", merge_heads)

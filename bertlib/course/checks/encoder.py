@@ -7,11 +7,12 @@ from typing import Callable
 import torch
 from torch import nn
 
-from bertlib.course.checks.framework import Checker
+from bertlib.course.checks.framework import Checker, exercise_check
 from bertlib.model import BertConfig
 from bertlib.model.encoder import EncoderLayer
 
 
+@exercise_check
 def check_add_and_norm(add_and_norm: Callable[[torch.Tensor, torch.Tensor, nn.LayerNorm], torch.Tensor]) -> None:
     """add_and_norm(x, sublayer_out, layer_norm) -> LayerNorm(x + sublayer_out), BERT's post-LN order."""
     check = Checker("add_and_norm", add_and_norm)
@@ -31,6 +32,7 @@ def check_add_and_norm(add_and_norm: Callable[[torch.Tensor, torch.Tensor, nn.La
     check.done()
 
 
+@exercise_check
 def check_layer_parameter_count(count_layer_parameters: Callable[[int, int], int]) -> None:
     """count_layer_parameters(hidden_size, intermediate_size) -> parameters of one encoder layer."""
     check = Checker("count_layer_parameters", count_layer_parameters)

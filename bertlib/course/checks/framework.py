@@ -7,9 +7,13 @@ Its job ends at judging: the cases themselves live beside the topic they check.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import functools
+from contextvars import ContextVar
+from typing import Any, Callable, TypeVar
 
 import torch
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ExerciseNotDone(NotImplementedError):
@@ -18,6 +22,52 @@ class ExerciseNotDone(NotImplementedError):
 
 class ExerciseFailed(AssertionError):
     """The student's function ran, but one of the cases shows a mistake."""
+
+
+#: The Checker of the check now running, so that `exercise_check` can say what the student's
+#: function returned when the check's own code cannot use it.
+_running: ContextVar["Checker | None"] = ContextVar("running_checker", default=None)
+
+
+def describe(value: Any) -> str:
+    """A short description of a returned value for a message: its type, and shape and dtype if any."""
+    if isinstance(value, torch.Tensor):
+        return f"a torch.Tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return f"a {type(value).__module__.split('.')[0]} {type(value).__name__} of shape {tuple(value.shape)}"
+    text = repr(value)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def exercise_check(check: F) -> F:
+    """Decorator for every `check_*`: when the student's function returns something of the wrong
+    kind and the check's own code trips over it (a list where a tensor belongs, an int tensor in a
+    float comparison), the student gets ExerciseFailed saying what their function returned and what
+    the exercise asks for, instead of a crash inside bertlib."""
+
+    @functools.wraps(check)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        token = _running.set(None)
+        try:
+            return check(*args, **kwargs)
+        except (ExerciseFailed, ExerciseNotDone):
+            raise
+        except Exception as error:
+            checker = _running.get()
+            if checker is None or not checker.cases:
+                raise  # before the student's code ran: not about what it returned
+            wanted = (check.__doc__ or "").strip().splitlines()[0].rstrip(".") if check.__doc__ else ""
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise ExerciseFailed(
+                f"{checker.exercise} — type: it returned {describe(checker.last_result)}, which the check "
+                f"cannot use ({type(error).__name__}: {detail})"
+                + (f"; it should be: {wanted}" if wanted else "") + f" (case: {checker.last_case})."
+            ) from error
+        finally:
+            _running.reset(token)
+
+    return guarded  # type: ignore[return-value]
 
 
 class Checker:
@@ -30,12 +80,17 @@ class Checker:
         self.exercise = exercise
         self.function = function
         self.cases = 0
+        self.last_result: Any = None  # what the function returned last, and for which case
+        self.last_case = ""
+        _running.set(self)
 
     def call(self, *args: Any, case: str, **kwargs: Any) -> Any:
         """Call the student's function on one case, turning its exceptions into friendly ones."""
         self.cases += 1
+        self.last_case, self.last_result = case, None
         try:
-            return self.function(*args, **kwargs)
+            self.last_result = self.function(*args, **kwargs)
+            return self.last_result
         except NotImplementedError:
             raise ExerciseNotDone(
                 f"{self.exercise} is not written yet: replace `raise NotImplementedError()` in the "
@@ -58,21 +113,31 @@ class Checker:
                     f"it should return a torch.Tensor, but returned {type(result).__name__}", case)
         return result
 
+    def expect_tensor_kind(self, result: Any, shape: tuple[int, ...] | None, case: str) -> None:
+        """A value that should be a tensor (of `shape`) but is not fails as a "type" mistake."""
+        if not isinstance(result, torch.Tensor):
+            wanted = f" of shape {tuple(shape)}" if shape is not None else ""
+            self.fail("type", f"expected a torch.Tensor{wanted}, got {describe(result)}", case)
+
     def expect_shape(self, result: torch.Tensor, shape: tuple[int, ...], case: str) -> None:
+        self.expect_tensor_kind(result, shape, case)
         self.expect(tuple(result.shape) == tuple(shape), "shape",
                     f"expected shape {tuple(shape)}, got {tuple(result.shape)}", case)
 
     def expect_dtype(self, result: torch.Tensor, dtype: torch.dtype, case: str) -> None:
+        self.expect_tensor_kind(result, None, case)
         self.expect(result.dtype == dtype, "dtype",
                     f"expected {dtype}, got {result.dtype}; keep the input's dtype", case)
 
     def expect_finite(self, result: torch.Tensor, case: str, hint: str = "") -> None:
+        self.expect_tensor_kind(result, None, case)
         self.expect(bool(torch.isfinite(result).all()), "numerical stability",
                     "the result contains inf or nan" + (f"; {hint}" if hint else ""), case)
 
     def expect_close(self, result: torch.Tensor, expected: torch.Tensor, case: str, *,
                      kind: str = "values", atol: float = 1e-5, hint: str = "") -> None:
         self.expect_shape(result, tuple(expected.shape), case)
+        self.expect(not result.is_complex(), "dtype", f"expected real numbers, got {result.dtype}", case)
         error = (result.detach().double() - expected.detach().double()).abs().max().item()
         self.expect(error <= atol, kind,
                     f"largest difference from the right answer is {error:.3g} (allowed {atol:g})"

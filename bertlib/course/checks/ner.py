@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from bertlib.course.checks.framework import Checker
+from bertlib.course.checks.framework import Checker, exercise_check
 from bertlib.data.batch import IGNORE_INDEX
 from bertlib.data.examples import NerExample
 from bertlib.data.external import CONLL2003_LABELS
@@ -76,6 +76,7 @@ def _last_piece(tag_ids: Sequence[int], counts: Sequence[int]) -> list[int]:
     return out + [IGNORE_INDEX]
 
 
+@exercise_check
 def check_align_labels(align_labels: Callable[[Sequence[str], Sequence[int], Sequence[str]], Any]) -> None:
     """align_labels(tags, pieces_per_word, labels) -> one label id per piece of `[CLS] pieces [SEP]`:
     each word's id (its index in `labels`) on its first piece, -100 on every other piece and on
@@ -162,6 +163,7 @@ def _as_spans(result: Any) -> list[tuple] | None:
     return spans
 
 
+@exercise_check
 def check_entity_spans(entity_spans: Callable[[Sequence[str]], Any]) -> None:
     """entity_spans(tags) -> [(type, start, end), ...] in sentence order, `end` one past the last
     word; an I- that does not continue an entity of its type starts a new one (as `bio_chunks`)."""

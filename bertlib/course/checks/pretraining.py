@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from bertlib.course.checks.framework import Checker
+from bertlib.course.checks.framework import Checker, exercise_check
 from bertlib.tokenization.wordpiece import MASK
 
 # -- exercise 1: mask_tokens -------------------------------------------------------------------------
@@ -44,6 +44,7 @@ def _masking_sentence() -> list[str]:
     return ["[CLS]", *words[:20], "[SEP]", *words[20:], "[SEP]"]
 
 
+@exercise_check
 def check_mask_tokens(mask_tokens: Callable[[list[str], list[int], list[str], random.Random], list[str]]) -> None:
     """mask_tokens(tokens, chosen, vocabulary, rng) -> a new token list: each chosen position becomes
     [MASK] 80% of the time, a random non-special vocabulary token 10%, itself 10%; nothing else changes."""
@@ -143,6 +144,7 @@ def _where(sentence: Any, documents: Sequence[Sequence[str]]) -> tuple[int, int]
     return None
 
 
+@exercise_check
 def check_nsp_pair(nsp_pair: Callable[[list[list[str]], int, int, random.Random], NspPair]) -> None:
     """nsp_pair(documents, document_index, sentence_index, rng) -> NspPair: A is that sentence; B is the
     next one (is_random_next=False) half the time, else a random sentence of another document (True)."""

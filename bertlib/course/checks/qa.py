@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import torch
 
-from bertlib.course.checks.framework import Checker, ExerciseFailed
+from bertlib.course.checks.framework import Checker, ExerciseFailed, exercise_check
 from bertlib.training.metrics import normalize_answer, token_f1
 
 # -- exercise 1: the best span of one window ---------------------------------------------------------
@@ -93,6 +93,7 @@ def _name(position: int) -> str:
     return f"{position} ({TOKENS[position]!r})"
 
 
+@exercise_check
 def check_best_span(best_span: Callable) -> None:
     """best_span(start_logits (T,), end_logits (T,), in_context (T,) bool, max_answer_length) -> SpanChoice."""
     check = Checker("best_span", best_span)
@@ -206,6 +207,7 @@ def _numbers(check: Checker, result: Any, case: str) -> Overlap:
         check.fail("type", "precision, recall and f1 must be numbers between 0 and 1", case)
 
 
+@exercise_check
 def check_answer_f1(answer_f1: Callable[[str, str], Any]) -> None:
     """answer_f1(prediction, gold) -> AnswerOverlap(precision, recall, f1), SQuAD v1.1's token overlap."""
     check = Checker("answer_f1", answer_f1)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
-from bertlib.course.checks.framework import Checker
+from bertlib.course.checks.framework import Checker, exercise_check
 from bertlib.training.metrics import confusion_matrix
 
 
@@ -24,6 +24,7 @@ def _linear(in_features: int, out_features: int, generator: torch.Generator) -> 
     return layer
 
 
+@exercise_check
 def check_classification_head(
     classification_logits: Callable[[torch.Tensor, nn.Linear, nn.Linear], torch.Tensor],
 ) -> None:
@@ -59,15 +60,14 @@ def check_classification_head(
 
 def _as_table(result: Any) -> list[list[int]] | None:
     """The student's matrix as nested lists of ints, from a tensor, an array or lists."""
-    if isinstance(result, torch.Tensor):
-        return result.tolist()
-    if hasattr(result, "tolist"):  # a numpy array
-        return result.tolist()
+    if isinstance(result, torch.Tensor) or hasattr(result, "tolist"):  # a tensor or a numpy array
+        result = result.tolist()  # a 0-d one gives a plain number: not a table
     if isinstance(result, (list, tuple)) and all(isinstance(row, (list, tuple)) for row in result):
         return [list(row) for row in result]
     return None
 
 
+@exercise_check
 def check_confusion_matrix(
     confusion: Callable[[Sequence[int], Sequence[int], int], Any],
 ) -> None:

@@ -6,7 +6,7 @@ from typing import Callable
 
 import torch
 
-from bertlib.course.checks.framework import Checker
+from bertlib.course.checks.framework import Checker, exercise_check
 from bertlib.tokenization import Vocab, WordPiece
 
 #: A small vocabulary where greedy longest-match-first has to make every kind of choice.
@@ -22,6 +22,7 @@ _WORDS = {
 }
 
 
+@exercise_check
 def check_wordpiece(greedy_wordpiece: Callable[[str, Vocab], list[str]]) -> None:
     """greedy_wordpiece(word, vocab) -> the word's pieces, as BERT's WordPiece splits it."""
     check = Checker("greedy_wordpiece", greedy_wordpiece)
@@ -34,6 +35,7 @@ def check_wordpiece(greedy_wordpiece: Callable[[str, Vocab], list[str]]) -> None
     check.done()
 
 
+@exercise_check
 def check_cosine_similarity(cosine_similarity: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
     """cosine_similarity(u, rows) -> (n,): cosine of vector u (d,) with every row of rows (n, d)."""
     check = Checker("cosine_similarity", cosine_similarity)

@@ -6,9 +6,10 @@ from typing import Callable
 
 import torch
 
-from bertlib.course.checks.framework import Checker
+from bertlib.course.checks.framework import Checker, exercise_check
 
 
+@exercise_check
 def check_dot_product(dot_product: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
     """dot_product(u (d,), v (d,)) -> a 0-dimensional tensor: Σ_i u_i · v_i."""
     check = Checker("dot_product", dot_product)
