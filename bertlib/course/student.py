@@ -38,6 +38,8 @@ _SOLUTION = re.compile(
 #: In `--out`: the copies this command wrote and their SHA-256, so that a re-run may replace them
 #: but never a file it did not write, or one a student has changed since.
 MANIFEST = ".student-copies.json"
+#: Files beside the notebooks that the copies need too (presenter mode's slide stylesheet).
+COMPANION_FILES = ("rise.css",)
 
 
 class SolutionMarkerError(BertlibInputError):
@@ -211,11 +213,16 @@ def write_student_copies(folder: str | Path, out: str | Path, force: bool = Fals
         notebook = read_notebook(path)
         text = nbformat.writes(make_student_notebook(notebook, path.name))
         copies.append((path, text if text.endswith("\n") else text + "\n", count_exercises(notebook)))
+    # Files the notebooks use beside them (presenter mode's stylesheet), copied as they are.
+    companions = [path for path in (Path(folder) / name for name in COMPANION_FILES) if path.is_file()]
     written = []
     try:
         resolved.mkdir(parents=True, exist_ok=True)
-        refuse_foreign_files(resolved, [path.name for path in sources], force)
+        refuse_foreign_files(resolved, [path.name for path in sources + companions], force)
         manifest = read_manifest(resolved)
+        for path in companions:
+            write_atomically(resolved / path.name, path.read_text(encoding="utf-8"))
+            manifest[path.name] = file_sha256(resolved / path.name)
         for path, text, exercises in copies:
             write_atomically(resolved / path.name, text)
             manifest[path.name] = file_sha256(resolved / path.name)

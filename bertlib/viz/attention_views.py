@@ -9,14 +9,15 @@ drawing: the numbers come from `bertlib.model` unchanged.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from bertlib.viz.describe import Table, describe
 from bertlib.viz.plots import SIGNED_CMAP, WEIGHTS_CMAP, as_array
 
 
@@ -34,10 +35,12 @@ class AttentionTrace:
 
     @property
     def num_layers(self) -> int:
+        """L, the number of layers traced."""
         return self.attentions.shape[0]
 
     @property
     def num_heads(self) -> int:
+        """nh, the number of heads per layer."""
         return self.attentions.shape[1]
 
 
@@ -89,7 +92,8 @@ def draw_neuron_view(trace: AttentionTrace, layer: int, head: int, query_index: 
     product_limit = float(numbers.elementwise.abs().max()) or 1.0
 
     query_ax = figure.add_subplot(grid[0, 0])
-    query_ax.imshow(as_array(numbers.query)[None], cmap=SIGNED_CMAP, vmin=-vector_limit, vmax=vector_limit, aspect="auto")
+    query_ax.imshow(as_array(numbers.query)[None], cmap=SIGNED_CMAP, vmin=-vector_limit, vmax=vector_limit,
+                    aspect="auto")
     query_ax.set_yticks([0], labels=[tokens[query_index]])
     query_ax.set_xticks([])
     query_ax.set_title(f"query q  ({head_size} dims)")
@@ -108,12 +112,12 @@ def draw_neuron_view(trace: AttentionTrace, layer: int, head: int, query_index: 
         ax.set_title(title)
         figure.colorbar(image, ax=ax, location="bottom", shrink=0.6, aspect=30)
 
-    for cell, values, title, color in [
+    for cell, tensor, title, color in [
         (grid[1, 2], numbers.scores, "q · k", None),
         (grid[1, 3], numbers.weights, f"softmax(q · k / √{head_size})", "tab:blue"),
     ]:
         ax = figure.add_subplot(cell)
-        values = as_array(values)
+        values = as_array(tensor)
         colors = color or ["tab:red" if v < 0 else "tab:blue" for v in values]
         ax.barh(range(length), values, color=colors)
         ax.set_ylim(length - 0.5, -0.5)
@@ -121,7 +125,31 @@ def draw_neuron_view(trace: AttentionTrace, layer: int, head: int, query_index: 
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_title(title)
     figure.suptitle(f"neuron view: layer {layer}, head {head}, query {tokens[query_index]!r}")
-    return figure
+    return describe(figure, neuron_view_summary(trace, layer, head, query_index))
+
+
+def _strongest(tokens: Sequence[str], weights: np.ndarray, count: int = 3) -> str:
+    """'cat' (0.41), 'the' (0.20), 'ran' (0.10): the keys with the largest weights, largest first."""
+    order = np.argsort(-weights, kind="stable")[:count]
+    return ", ".join(f"{tokens[j]!r} (position {j}, {weights[j]:.2f})" for j in order)
+
+
+def neuron_view_summary(trace: AttentionTrace, layer: int, head: int, query_index: int) -> str:
+    """One sentence a screen reader reads for the neuron view: where this query's weight goes."""
+    weights = as_array(neuron_view_numbers(trace, layer, head, query_index).weights)
+    return (f"Neuron view, layer {layer}, head {head}: the query {trace.tokens[query_index]!r} (position "
+            f"{query_index}) against the keys of {len(trace.tokens)} tokens, as q, k, q × k, q · k and the "
+            f"softmax. Most weight goes to {_strongest(trace.tokens, weights)}.")
+
+
+def neuron_view_table(trace: AttentionTrace, layer: int, head: int, query_index: int) -> Table:
+    """The neuron view's numbers, one row per key token: q · k and the attention weight."""
+    numbers = neuron_view_numbers(trace, layer, head, query_index)
+    scores, weights = as_array(numbers.scores), as_array(numbers.weights)
+    rows = [(str(j), token, f"{scores[j]:.2f}", f"{weights[j]:.3f}") for j, token in enumerate(trace.tokens)]
+    caption = (f"Layer {layer}, head {head}, query {trace.tokens[query_index]!r} (position {query_index}): "
+               f"score q · k and weight softmax(q · k / √{numbers.query.shape[-1]}) for every key")
+    return Table(caption, ("position", "key token", "q · k", "weight"), rows)
 
 
 def draw_head_view(trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None,
@@ -157,7 +185,38 @@ def draw_head_view(trace: AttentionTrace, layer: int, heads: Sequence[int] | Non
         ax.plot([], [], color=_head_color(head), label=f"head {head}")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=min(len(heads), 6), fontsize=7, frameon=False)
     ax.set_title(f"head view, layer {layer}")
-    return figure
+    return describe(figure, head_view_summary(trace, layer, heads, query_index))
+
+
+def head_view_summary(trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None,
+                      query_index: int | None = None) -> str:
+    """One sentence for the head view: what the lines join, and the strongest ones."""
+    heads = list(range(trace.num_heads)) if heads is None else list(heads)
+    which = "every query token" if query_index is None else f"the query {trace.tokens[query_index]!r}"
+    text = (f"Head view, layer {layer}, head{'s' if len(heads) != 1 else ''} "
+            f"{', '.join(map(str, heads)) or 'none'}: lines from {which} on the left to the key tokens on "
+            f"the right, as opaque as the attention weight, over {len(trace.tokens)} tokens.")
+    if query_index is not None:
+        for head in heads:
+            weights = as_array(trace.attentions[layer, head, query_index])  # (T,)
+            text += f" Head {head} attends most to {_strongest(trace.tokens, weights)}."
+    return text
+
+
+def head_view_table(trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None,
+                    query_index: int | None = None) -> Table:
+    """The head view's numbers: for each head and query token, its two strongest keys."""
+    heads = list(range(trace.num_heads)) if heads is None else list(heads)
+    queries = range(len(trace.tokens)) if query_index is None else [query_index]
+    rows = []
+    for head in heads:
+        weights = as_array(trace.attentions[layer, head])  # (T, T)
+        for i in queries:
+            first, second = np.argsort(-weights[i], kind="stable")[:2]
+            rows.append((str(head), f"{i}: {trace.tokens[i]}", f"{first}: {trace.tokens[first]}",
+                         f"{weights[i, first]:.2f}", f"{second}: {trace.tokens[second]}", f"{weights[i, second]:.2f}"))
+    caption = f"Layer {layer}: each query token's two strongest keys, per head"
+    return Table(caption, ("head", "query", "strongest key", "weight", "next key", "weight"), rows)
 
 
 def _head_color(head: int):
@@ -179,7 +238,27 @@ def draw_model_view(trace: AttentionTrace, *, cell_size: float = 1.1) -> Figure:
             if head == 0:
                 ax.set_ylabel(f"layer {layer}", fontsize=8)
     figure.suptitle("model view: rows = layers, columns = heads, each a query × key map")
-    return figure
+    return describe(figure, model_view_summary(trace))
+
+
+def model_view_summary(trace: AttentionTrace) -> str:
+    """One sentence for the model view: its grid, and the key that draws the most attention."""
+    mean = as_array(trace.attentions).mean(axis=(0, 1, 2))  # (T,): mean weight each key receives
+    return (f"Model view: a grid of {trace.num_layers} layers × {trace.num_heads} heads, each a small query × "
+            f"key map of the attention weights over {len(trace.tokens)} tokens. Averaged over every layer, "
+            f"head and query, most weight goes to {_strongest(trace.tokens, mean)}.")
+
+
+def model_view_table(trace: AttentionTrace) -> Table:
+    """The model view's numbers: for each layer and head, the key that receives the most weight."""
+    rows = []
+    for layer in range(trace.num_layers):
+        for head in range(trace.num_heads):
+            received = as_array(trace.attentions[layer, head]).mean(axis=0)  # (T,): mean over queries
+            key = int(np.argmax(received))
+            rows.append((str(layer), str(head), f"{key}: {trace.tokens[key]}", f"{received[key]:.2f}"))
+    caption = "Each head's most attended key token, averaged over the query tokens"
+    return Table(caption, ("layer", "head", "most attended key", "mean weight"), rows)
 
 
 @dataclass

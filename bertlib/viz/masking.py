@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from bertlib.tokenization.wordpiece import MASK
+from bertlib.viz.describe import describe
 
 NOT_CHOSEN, MASKED, RANDOM, UNCHANGED = "not chosen", "[MASK]", "random token", "unchanged"
 #: The roles of a chosen token, with the share of chosen tokens BERT's recipe gives each.
@@ -34,6 +35,7 @@ class MaskingView:
     roles: list[str]  # NOT_CHOSEN, MASKED, RANDOM or UNCHANGED, one per token
 
     def count(self, role: str) -> int:
+        """How many tokens have this role."""
         return self.roles.count(role)
 
 
@@ -48,7 +50,7 @@ def masking_view(shown: Sequence[str], positions: Sequence[int], labels: Sequenc
         raise ValueError(f"Masked positions {list(positions)} fall outside the {len(shown)} tokens.")
     original = list(shown)
     roles = [NOT_CHOSEN] * len(shown)
-    for position, label in zip(positions, labels):
+    for position, label in zip(positions, labels, strict=True):
         original[position] = label
         if shown[position] == MASK:
             roles[position] = MASKED
@@ -74,7 +76,7 @@ def draw_masking(views: Sequence[MaskingView], *, per_row: int = 14, titles: Seq
     height = len(layout) * row_height + len(views) * gap
     figure, ax = plt.subplots(figsize=(0.9 * per_row, 0.62 * height + 0.6), layout="constrained")
     y = 0.0
-    for row, (index, start) in enumerate(layout):
+    for index, start in layout:
         view = views[index]
         if start == 0:
             y += gap
@@ -96,7 +98,12 @@ def draw_masking(views: Sequence[MaskingView], *, per_row: int = 14, titles: Seq
               title="under each chosen token: the original, which the model must predict there")
     if title:
         figure.suptitle(title)
-    return figure
+    counts = ", ".join(f"{sum(v.count(role) for v in views)} {role}" for role in RECIPE)
+    chosen = sum(len(v.shown) - v.count(NOT_CHOSEN) for v in views)
+    return describe(figure, f"{title + ': ' if title else ''}{len(views)} masked example"
+                            f"{'s' if len(views) != 1 else ''} drawn as rows of tokens, coloured by role; "
+                            f"{chosen} of {sum(len(v.shown) for v in views)} tokens were chosen ({counts}), "
+                            f"each with the original token it must be predicted as.")
 
 
 def plot_masking_shares(chosen_share: float, role_shares: Mapping[str, float], *,
@@ -122,4 +129,6 @@ def plot_masking_shares(chosen_share: float, role_shares: Mapping[str, float], *
     right.set(ylim=(0, 1), ylabel="share of chosen tokens", title="what the chosen tokens became")
     right.legend(loc="upper right", fontsize=8)
     left.text(0, chosen_share + 0.005, f"{chosen_share:.1%}", ha="center", va="bottom", fontsize=9)
-    return figure
+    split = ", ".join(f"{role} {role_shares[role]:.1%} (recipe {RECIPE[role]:.0%})" for role in roles)
+    return describe(figure, f"Two bar charts: {chosen_share:.1%} of all tokens were chosen (recipe "
+                            f"{target_chosen:.0%}); of the chosen tokens, {split}.")

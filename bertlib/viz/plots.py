@@ -8,8 +8,9 @@ saved for slides with `save_figure`. Its job ends at drawing: computing attentio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,12 +18,15 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from bertlib.viz.describe import describe
+
 #: Sequential map for weights and probabilities (0 = white), diverging map for signed values.
 WEIGHTS_CMAP = "Blues"
 SIGNED_CMAP = "RdBu_r"
 
 
 def as_array(values: torch.Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
+    """The values as a float numpy array (a tensor is detached and moved to the CPU first)."""
     if isinstance(values, torch.Tensor):
         return values.detach().float().cpu().numpy()
     return np.asarray(values, dtype=float)
@@ -39,7 +43,7 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = 200) -> Path:
 
 def _new_axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is not None:
-        return ax.figure, ax
+        return cast(Figure, ax.figure), ax  # an Axes we were given lives on a Figure, not a SubFigure
     figure, ax = plt.subplots(figsize=size, layout="constrained")
     return figure, ax
 
@@ -115,7 +119,7 @@ def plot_attention_in_out(x: torch.Tensor, y: torch.Tensor, tokens: Sequence[str
     return figure
 
 
-def plot_weighted_sum(tokens: Sequence[str], weights: torch.Tensor | Sequence[float], output_label: str,
+def plot_weighted_sum(tokens: Sequence[str], weights: torch.Tensor | np.ndarray | Sequence[float], output_label: str,
                       *, title: str = "") -> Figure:
     """The lecture's simplified diagram: input tokens → attention weights → one output.
 
@@ -126,7 +130,8 @@ def plot_weighted_sum(tokens: Sequence[str], weights: torch.Tensor | Sequence[fl
     if weights.shape != (len(tokens),):
         raise ValueError(f"Need one weight per token: {len(tokens)} tokens but weights of shape {weights.shape}.")
     if not np.isclose(weights.sum(), 1.0, atol=1e-4) or (weights < 0).any():
-        raise ValueError(f"Attention weights are probabilities (non-negative, sum 1); these sum to {weights.sum():.4f}.")
+        raise ValueError(f"Attention weights are probabilities (non-negative, sum 1); these sum to "
+                         f"{weights.sum():.4f}.")
     figure, ax = plt.subplots(figsize=(1.6 + 1.1 * len(tokens), 3.2), layout="constrained")
     positions = np.arange(len(tokens))
     bars = ax.bar(positions, weights, color=plt.get_cmap(WEIGHTS_CMAP)(0.3 + 0.7 * weights / weights.max()),
@@ -138,10 +143,13 @@ def plot_weighted_sum(tokens: Sequence[str], weights: torch.Tensor | Sequence[fl
                 va="center", ha="left", bbox={"boxstyle": "round", "fc": "lightyellow"})
     ax.set_title(title or "weighted sum of the inputs")
     ax.spines[["top", "right"]].set_visible(False)
-    return figure
+    shares = ", ".join(f"{token!r} {weight:.2f}" for token, weight in zip(tokens, weights, strict=True))
+    return describe(figure, f"Bar chart, {title or 'weighted sum of the inputs'}: the attention weight of each "
+                            f"input token ({shares}); the weighted sum of the inputs is about {output_label}.")
 
 
-def plot_query_and_keys(query: torch.Tensor, keys: torch.Tensor, query_token: str, key_tokens: Sequence[str], *,
+def plot_query_and_keys(query: torch.Tensor | np.ndarray, keys: torch.Tensor | np.ndarray, query_token: str,
+                        key_tokens: Sequence[str], *,
                         title: str = "") -> Figure:
     """The lecture's Fig. 4: one token's query vector (hd,) above the key vectors (T, hd) of every
     token, on one colour scale, so that matching signs (which raise the dot product) can be seen."""
@@ -164,8 +172,8 @@ def plot_query_and_keys(query: torch.Tensor, keys: torch.Tensor, query_token: st
     return figure
 
 
-def plot_scores_and_softmax(key_tokens: Sequence[str], scores: torch.Tensor, query_token: str, *,
-                            probabilities: torch.Tensor | None = None, softmax_title: str | None = None,
+def plot_scores_and_softmax(key_tokens: Sequence[str], scores: torch.Tensor | np.ndarray, query_token: str, *,
+                            probabilities: torch.Tensor | np.ndarray | None = None, softmax_title: str | None = None,
                             title: str = "") -> Figure:
     """The lecture's Figs. 5–6: one query's dot products with every key, then their softmax.
 
@@ -175,8 +183,8 @@ def plot_scores_and_softmax(key_tokens: Sequence[str], scores: torch.Tensor, que
     scores = as_array(scores)
     if softmax_title is None:
         softmax_title = "softmax(scores): attention weights" if probabilities is None else "attention weights"
-    probabilities = as_array(probabilities) if probabilities is not None else np.exp(scores - scores.max())
-    probabilities = probabilities / probabilities.sum()
+    raw = as_array(probabilities) if probabilities is not None else np.exp(scores - scores.max())
+    probabilities = raw / raw.sum()
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2), layout="constrained")
     positions = np.arange(len(key_tokens))
     left.bar(positions, scores, color=["tab:red" if s < 0 else "tab:blue" for s in scores])
@@ -189,7 +197,10 @@ def plot_scores_and_softmax(key_tokens: Sequence[str], scores: torch.Tensor, que
         ax.set_xlabel("key token")
     if title:
         figure.suptitle(title)
-    return figure
+    pairs = ", ".join(f"{token!r} {score:.2f} → {p:.2f}"
+                      for token, score, p in zip(key_tokens, scores, probabilities, strict=True))
+    return describe(figure, f"Two bar charts{': ' + title if title else ''}. For the query {query_token!r}, each "
+                            f"key token's score q·k (left) and its {softmax_title} (right): {pairs}.")
 
 
 def plot_projection_2d(vectors: torch.Tensor, labels: Sequence[str], *, groups: Sequence[str] | None = None,

@@ -29,8 +29,9 @@ ELLIPSIS = "..."
 PREDICTED_STYLE = "background: #ffe066; border-radius: 3px;"
 GOLD_STYLE = "text-decoration: underline; text-decoration-color: #2b8a3e; text-decoration-thickness: 3px; " \
              "text-underline-offset: 4px;"
-#: Window markers cycle through these colours, so that overlapping windows can be told apart.
-WINDOW_COLOURS = ("#1c7ed6", "#e8590c", "#7048e8", "#0c8599")
+#: Window markers cycle through these colours, so that overlapping windows can be told apart; each
+#: keeps WCAG's 4.5:1 contrast for text on the box's white background.
+WINDOW_COLOURS = ("#1864ab", "#c2410c", "#5f3dc4", "#0b7285")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class CharSpan:
             raise ValueError(f"A character span needs 0 <= start <= end, got {self.start}..{self.end}.")
 
     def overlaps(self, other: CharSpan) -> bool:
+        """Whether the two spans share at least one character."""
         return self.start < other.end and other.start < self.end
 
 
@@ -71,10 +73,12 @@ class AnswerView:
 
     @property
     def predicted_text(self) -> str | None:
+        """The predicted answer's characters (None: no valid span)."""
         return None if self.predicted is None else self.context[self.predicted.start : self.predicted.end]
 
     @property
     def gold_text(self) -> str | None:
+        """The gold answer's characters (None: the question has no answer)."""
         return None if self.gold is None else self.context[self.gold.start : self.gold.end]
 
     # -- plain text --------------------------------------------------------------------------------
@@ -105,9 +109,9 @@ class AnswerView:
                "background: #ffffff; border: 1px solid #dee2e6; border-radius: 4px; padding: 6px 12px; "
                "margin: 6px 0;")
         predicted = ("<i>no valid span</i>" if self.predicted is None
-                     else f"<span style='{PREDICTED_STYLE}'>{html.escape(self.predicted_text)}</span>")
+                     else f"<span style='{PREDICTED_STYLE}'>{html.escape(self.predicted_text or '')}</span>")
         gold = ("<i>none</i>" if self.gold is None
-                else f"<span style='{GOLD_STYLE}'>{html.escape(self.gold_text)}</span>")
+                else f"<span style='{GOLD_STYLE}'>{html.escape(self.gold_text or '')}</span>")
         legend = f"predicted: {predicted} &nbsp;·&nbsp; gold: {gold}"
         if self.windows:
             chosen = ("" if self.chosen_window is None
@@ -125,9 +129,9 @@ class AnswerView:
         for span in (self.predicted, self.gold, *self.windows):
             if span is not None:
                 cuts |= {span.start, span.end}
-        cuts = sorted(cuts)
+        ordered = sorted(cuts)
         parts = []
-        for left, right in zip(cuts, cuts[1:]):
+        for left, right in zip(ordered, ordered[1:], strict=False):  # each piece between two cuts
             parts += [self._window_mark(i, "start") for i, w in enumerate(self.windows) if w.start == left]
             piece = html.escape(self.context[left:right])
             styles = [style for span, style in ((self.predicted, PREDICTED_STYLE), (self.gold, GOLD_STYLE))

@@ -2,14 +2,18 @@
 
 Each view renders its figure to a PNG inside an `ipywidgets.Image`, so it needs no JavaScript
 beyond the ipywidgets that JupyterLab already ships: nothing is fetched from a CDN. Traces are
-cached per sentence, so moving a control only redraws. Its job ends at wiring controls to
-`bertlib.viz.attention_views`.
+cached per sentence, so moving a control only redraws. Every view has a text twin under its
+picture (a description and the numbers as a table, for screen readers), and a static fallback for
+where no kernel runs (the picture with alt text, and the twin as text). Its job ends at wiring
+controls to `bertlib.viz.attention_views`.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -21,8 +25,12 @@ from bertlib.viz.attention_views import (
     draw_head_view,
     draw_model_view,
     draw_neuron_view,
+    head_view_table,
+    model_view_table,
+    neuron_view_table,
     trace_attention,
 )
+from bertlib.viz.describe import Table, figure_description
 
 
 def figure_png(figure: Figure, dpi: int = 90) -> bytes:
@@ -49,29 +57,68 @@ class _TraceCache:
 
 
 class _View:
-    """Controls on top, the rendered figure below; `widget` is what a notebook displays."""
+    """Controls on top, the rendered figure below, and its text twin under it; `widget` is what a
+    notebook displays.
+
+    The text twin is for readers who cannot see the picture: a sentence saying what it shows in an
+    `aria-live` region, and the numbers behind it as an HTML table, folded in a <details>. (The
+    ipywidgets Image has no alt attribute, and its `tooltip` breaks its view in JupyterLab, so the
+    words sit right under the picture instead.) Both are redrawn with the figure. Its colours are JupyterLab's
+    theme variables, so it reads in the light and the dark theme alike (the figure keeps its white
+    background in both).
+    """
 
     css_class = "bertlib-view"
 
-    def __init__(self, controls: list[widgets.Widget], draw: Callable[[], Figure]):
-        self._draw = draw
+    def __init__(self, controls: list[widgets.Widget], draw: Callable[[], Figure], table: Callable[[], Table]):
+        self._draw, self._table = draw, table
+        self.description = ""
+        self._png = b""
         self.image = widgets.Image(format="png")
         self.image.add_class(f"{self.css_class}-image")
+        self.text_twin = widgets.HTML()
+        self.text_twin.add_class("bertlib-text-twin")
+        self.text_twin.add_class(f"{self.css_class}-text")
         for control in controls:
             control.observe(lambda _change: self.redraw(), names="value")
-        self.widget = widgets.VBox([widgets.HBox(controls), self.image])
+        self.widget = widgets.VBox([widgets.HBox(controls), self.image, self.text_twin])
         self.widget.add_class(self.css_class)
         self.redraw()
 
     def redraw(self) -> None:
-        self.image.value = figure_png(self._draw())
+        figure = self._draw()
+        self.description = figure_description(figure)
+        self._png = figure_png(figure)
+        self.image.value = self._png
+        self.text_twin.value = text_twin_html(self.description, self._table())
 
-    def _repr_mimebundle_(self, **kwargs) -> dict:
-        """The widget for a live kernel, and a short text where no kernel runs (a saved notebook,
-        the terminal). The widget's own text would spell out the PNG's bytes."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = f"{type(self).__name__} (interactive: run the notebook to use the controls)"
-        return bundle
+    def text(self) -> str:
+        """The view in words: what it is, what the picture shows, and the numbers behind it."""
+        return "\n".join([f"{type(self).__name__} (interactive: run the notebook to use the controls)",
+                          self.description, self._table().text()])
+
+    def _repr_mimebundle_(self, **kwargs) -> tuple[dict, dict]:
+        """The widget for a live kernel; where no kernel runs (a saved notebook, the course site, the
+        terminal), the picture as it was last drawn, with its description as alt text, and the text
+        twin as text/plain. The widget's own text would spell out the PNG's bytes."""
+        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = self.text()
+        bundle["image/png"] = base64.b64encode(self._png).decode("ascii")
+        return bundle, {"image/png": {"alt": self.description}}
+
+
+def text_twin_html(description: str, table: Table) -> str:
+    """A view's text twin as HTML: the description (announced when it changes) and the table."""
+    return (f"<div style='{_TWIN_STYLE}'>"
+            f"<p aria-live='polite' style='margin: 2px 0;'>{html.escape(description)}</p>"
+            f"<details><summary style='cursor: pointer;'>The numbers behind the picture, as a table</summary>"
+            f"{table.html()}</details></div>")
+
+
+#: JupyterLab's theme variables (with light fallbacks outside JupyterLab): legible in both themes.
+_TWIN_STYLE = ("color: var(--jp-content-font-color1, #212529); background: var(--jp-layout-color0, #ffffff); "
+               "font-family: var(--jp-ui-font-family, sans-serif); font-size: var(--jp-ui-font-size1, 13px); "
+               "line-height: 1.5; padding: 4px 8px; max-width: 62em;")
 
 
 def _labelled(control: widgets.Widget, name: str) -> widgets.Widget:
@@ -110,7 +157,10 @@ class NeuronView(_View):
         def draw() -> Figure:
             return draw_neuron_view(traces(self.sentence.value), self.layer.value, self.head.value, self.query.value)
 
-        super().__init__([self.sentence, self.layer, self.head, self.query], draw)
+        def table() -> Table:
+            return neuron_view_table(traces(self.sentence.value), self.layer.value, self.head.value, self.query.value)
+
+        super().__init__([self.sentence, self.layer, self.head, self.query], draw, table)
 
 
 class HeadView(_View):
@@ -137,7 +187,11 @@ class HeadView(_View):
             query = None if self.query.value < 0 else self.query.value
             return draw_head_view(traces(self.sentence.value), self.layer.value, self.heads.value, query)
 
-        super().__init__([self.sentence, self.layer, self.heads, self.query], draw)
+        def table() -> Table:
+            query = None if self.query.value < 0 else self.query.value
+            return head_view_table(traces(self.sentence.value), self.layer.value, self.heads.value, query)
+
+        super().__init__([self.sentence, self.layer, self.heads, self.query], draw, table)
 
 
 class ModelView(_View):
@@ -148,4 +202,5 @@ class ModelView(_View):
     def __init__(self, model, tokenizer, sentences: Sequence[str]):
         traces = _TraceCache(model, tokenizer, sentences)
         self.sentence = _labelled(widgets.Dropdown(options=list(sentences), description="sentence"), "sentence")
-        super().__init__([self.sentence], lambda: draw_model_view(traces(self.sentence.value)))
+        super().__init__([self.sentence], lambda: draw_model_view(traces(self.sentence.value)),
+                         lambda: model_view_table(traces(self.sentence.value)))

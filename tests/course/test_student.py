@@ -67,3 +67,15 @@ def test_student_notebook_has_no_outputs_and_no_solutions(tmp_path):
     assert "NotImplementedError" in student.cells[1].source
     assert student.cells[0].source == "# Title"
     assert make_student_notebook(student) == student  # idempotent
+
+
+def test_presenter_stylesheet_travels_with_the_copies(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SOLVED)]), folder / "01_demo.ipynb")
+    (folder / "rise.css").write_text(".reveal { font-size: 20px; }\n", encoding="utf-8")
+
+    write_student_copies(folder, tmp_path / "student")
+
+    assert (tmp_path / "student" / "rise.css").read_text(encoding="utf-8") == ".reveal { font-size: 20px; }\n"
+    write_student_copies(folder, tmp_path / "student")  # its own unchanged copy is no foreign file

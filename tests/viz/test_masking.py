@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from bertlib.data.pretraining import PretrainingConfig, create_pretraining_examples  # noqa: E402
 from bertlib.data.examples import Document  # noqa: E402
+from bertlib.data.pretraining import PretrainingConfig, create_pretraining_examples  # noqa: E402
 from bertlib.tokenization import BertTokenizer  # noqa: E402
 from bertlib.tokenization.wordpiece import Vocab  # noqa: E402
 from bertlib.viz.masking import (  # noqa: E402
@@ -49,7 +49,7 @@ def test_bad_positions_are_refused():
 
 
 def test_views_of_real_examples_count_what_was_masked():
-    words = "the dog cat ran to park and barked purred a was".split()
+    words = ["the", "dog", "cat", "ran", "to", "park", "and", "barked", "purred", "a", "was"]
     vocab = Vocab(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, "."])
     tokenizer = BertTokenizer(vocab)
     documents = [Document(tuple(f"the {animal} ran to the park ." for _ in range(4))) for animal in ("dog", "cat")] * 3

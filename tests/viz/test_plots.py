@@ -53,7 +53,8 @@ def test_attention_in_out_draws_the_first_dims_and_titles_the_full_shape():
 
 
 def test_query_and_keys_share_one_colour_scale():
-    figure = plot_query_and_keys(torch.tensor([3.0, -1.0]), torch.tensor([[1.0, 0.5], [-0.5, 2.0]]), "ran", ["dog", "cat"])
+    keys = torch.tensor([[1.0, 0.5], [-0.5, 2.0]])
+    figure = plot_query_and_keys(torch.tensor([3.0, -1.0]), keys, "ran", ["dog", "cat"])
     assert figure.axes[0].images[0].get_clim() == figure.axes[1].images[0].get_clim() == (-3.0, 3.0)
     with pytest.raises(ValueError, match="keys of shape"):
         plot_query_and_keys(torch.zeros(2), torch.zeros(3, 2), "ran", ["dog", "cat"])

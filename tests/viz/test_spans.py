@@ -102,7 +102,7 @@ def test_answer_view_maps_a_prediction_in_a_later_window_to_its_characters(token
     assert view.predicted_text == "warm bed" and view.gold_text == "his warm bed"
     assert view.windows == window_spans(features) and view.chosen_window == last
     assert view.windows[0].start == 0 and view.windows[-1].end == len(CONTEXT)
-    assert all(a.start < b.start and a.overlaps(b) for a, b in zip(view.windows, view.windows[1:]))
+    assert all(a.start < b.start and a.overlaps(b) for a, b in zip(view.windows, view.windows[1:], strict=False))
     assert f"({len(features)} windows, the prediction from window {last + 1})" in view.text()
     page = view.html()
     assert page.count("title='window") == 2 * len(features)
