@@ -96,6 +96,7 @@ def everywhere_inputs(ours: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def make_contenders(args: argparse.Namespace) -> list[Contender]:
+    """The models to time: ours (fused and explicit attention) and Hugging Face's, on the same inputs."""
     import transformers
 
     config = BertConfig.preset(args.preset, vocab_size=args.vocab)
@@ -139,6 +140,7 @@ def timed_step(contender: Contender, autocast: Callable[[], torch.autocast], syn
 
 
 def run(args: argparse.Namespace) -> list[Contender]:
+    """Time every contender's training step."""
     contenders = make_contenders(args)
     device_type = torch.device(args.device).type
     dtype = torch.bfloat16 if args.dtype == "bf16" else None
@@ -155,6 +157,7 @@ def run(args: argparse.Namespace) -> list[Contender]:
 
 
 def report(args: argparse.Namespace, contenders: list[Contender]) -> None:
+    """Print each contender's step time and throughput."""
     config = BertConfig.preset(args.preset, vocab_size=args.vocab)
     tokens = args.batch * args.seq
     threads = f", {torch.get_num_threads()} threads" if args.device == "cpu" else ""
@@ -184,6 +187,7 @@ def report(args: argparse.Namespace, contenders: list[Contender]) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The benchmark's options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     parser.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32", help="bf16 = autocast (default fp32)")
@@ -206,6 +210,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print its report."""
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

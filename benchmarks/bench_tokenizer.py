@@ -34,6 +34,8 @@ from parity_support import english_lines, reference_tokenizers, varied_lines  # 
 
 @dataclass
 class Timing:
+    """One tokenizer's speed over the lines."""
+
     name: str
     first_pass_s: float
     median_s: float
@@ -46,6 +48,7 @@ def encode_all(encode, lines: list[str]) -> int:
 
 
 def time_once(encode, lines: list[str]) -> tuple[float, int]:
+    """Seconds to encode every line once, and the tokens made."""
     start = time.perf_counter()
     tokens = encode_all(encode, lines)
     return time.perf_counter() - start, tokens
@@ -73,6 +76,7 @@ def benchmark(lines: list[str], repeats: int) -> list[Timing]:
 
 
 def report(title: str, lines: list[str], timings: list[Timing]) -> None:
+    """Print the timings as a table."""
     print(f"\n{title}: {len(lines)} lines, {sum(map(len, lines))} characters")
     print(f"{'tokenizer':<10} {'lines/s':>10} {'tokens/s':>11} {'first pass lines/s':>19}")
     for t in timings:
@@ -85,6 +89,7 @@ def report(title: str, lines: list[str], timings: list[Timing]) -> None:
 
 
 def main() -> None:
+    """Time our tokenizer against Hugging Face's on the same lines."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats after the first pass")
     args = parser.parse_args()

@@ -29,12 +29,14 @@ from pathlib import Path
 
 import torch
 
-from bertlib.training import finetune_for_notebook, live_pretraining_demo, shipped_checkpoint
-from bertlib.training.pretraining import RUN_FILE
+from bertlib.assets import RUN_FILE, shipped_checkpoint
+from bertlib.training import finetune_for_notebook, live_pretraining_demo
 
 
 @dataclass(frozen=True)
 class Timing:
+    """How long one notebook run took, against its budget, and whether its result is good enough."""
+
     what: str
     seconds: float
     budget: float
@@ -43,6 +45,7 @@ class Timing:
 
 
 def timed(what: str, budget: float, work: Callable[[], tuple[str, bool]]) -> Timing:
+    """Run `work` and time it against `budget` seconds."""
     started = time.perf_counter()
     result, ok = work()
     seconds = time.perf_counter() - started
@@ -50,11 +53,13 @@ def timed(what: str, budget: float, work: Callable[[], tuple[str, bool]]) -> Tim
 
 
 def live_demo() -> tuple[str, bool]:
+    """The live pre-training demo, and whether it reaches held-out MLM accuracy 0.5."""
     accuracy = live_pretraining_demo(progress=False).scores.mlm_accuracy
     return f"held-out MLM accuracy {accuracy:.3f}", accuracy >= 0.5
 
 
 def notebook_finetune(task: str, **kwargs) -> Callable[[], tuple[str, bool]]:
+    """A notebook's fine-tuning run of `task`, as timed work."""
     def work() -> tuple[str, bool]:
         run = finetune_for_notebook(task, progress=False, **kwargs)
         return f"dev {run.task.headline} {run.headline('dev'):.3f}, test {run.headline('test'):.3f}", True
@@ -74,6 +79,7 @@ def shipped_pretraining() -> tuple[str, bool]:
 
 
 def main() -> None:
+    """Time every notebook run and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     parser.add_argument("--shipped", action="store_true",

@@ -132,6 +132,7 @@ def add_allow_unfinished_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
+    """The `pretrain` command and its options."""
     parser = commands.add_parser(
         "pretrain", help="pre-train a BERT with masked LM + next-sentence prediction",
         description="Pre-train a fresh BERT on the course corpus (data/corpus) with MLM + NSP, and report "
@@ -158,14 +159,22 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
                          eval_every=500)
 
 
+def listed(words: list[str], last: str = "or") -> str:
+    """Words joined as prose: "a, b or c" (one word alone as it is)."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
 def add_finetune_command(commands: argparse._SubParsersAction) -> None:
+    """The `finetune` command: its task choices and their help come from the task registry."""
+    from bertlib.training.registry import task_specs
+
+    specs = task_specs()
     parser = commands.add_parser(
-        "finetune", help="fine-tune on sentiment, NER or QA",
+        "finetune", help=f"fine-tune on {listed([spec.title for spec in specs.values()])}",
         description="Fine-tune a pre-trained BERT (the shipped checkpoint by default) on one of the course's "
                     "labelled tasks, and score it.")
-    parser.add_argument("--task", choices=("sentiment", "ner", "qa"), required=True,
-                        help="sentiment: classification with negation; ner: PER/LOC/ANIMAL entities; "
-                             "qa: extractive question answering")
+    parser.add_argument("--task", choices=tuple(specs), required=True,
+                        help="; ".join(f"{name}: {spec.description}" for name, spec in specs.items()))
     parser.add_argument("--init", choices=("pretrained", "random"), default="pretrained",
                         help="pretrained: start from --checkpoint; random: the same architecture, freshly "
                              "initialised (the baseline) (default pretrained)")
@@ -187,11 +196,14 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
                              "(default runs/TASK)")
     add_allow_unfinished_option(parser)
     add_training_options(parser, dict.fromkeys(("steps", "batch_size", "lr"),
-                                               "default: the task's budget, bertlib.training.BUDGETS"),
+                                               "default: the task's budget, bertlib.training.task_spec(TASK).budget"),
                          eval_every=100)
 
 
 def add_evidence_command(commands: argparse._SubParsersAction) -> None:
+    """The `evidence` command: pre-trained against random init on every registered task."""
+    from bertlib.training.registry import task_names
+
     parser = commands.add_parser(
         "evidence", help="does pre-training help? fine-tune pre-trained vs random init",
         description="Fine-tune the shipped checkpoint and the same architecture from random init on every task "
@@ -199,7 +211,8 @@ def add_evidence_command(commands: argparse._SubParsersAction) -> None:
                     "the results.")
     parser.add_argument("--seeds", type=whole(1, " (5 gives a mean and a spread)"), default=5,
                         help="fine-tuning seeds per model and task (default 5)")
-    parser.add_argument("--tasks", default="sentiment,ner,qa", help="comma-separated tasks (default all three)")
+    parser.add_argument("--tasks", default=",".join(task_names()),
+                        help=f"comma-separated tasks (default all {len(task_names())}: {','.join(task_names())})")
     parser.add_argument("--checkpoint", type=Path, default=None,
                         help="the pre-trained model to test (default: the shipped checkpoint)")
     parser.add_argument("--out", type=Path, default=None,
@@ -212,6 +225,7 @@ def add_evidence_command(commands: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser: `pretrain`, `finetune` and `evidence`."""
     parser = argparse.ArgumentParser(prog="python -m bertlib", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -229,6 +243,7 @@ def fill_defaults(args: argparse.Namespace, defaults: dict[str, float]) -> None:
 
 
 def training_config(args: argparse.Namespace, description: str):
+    """The TrainingConfig the training options ask for."""
     from bertlib.training.trainer import TrainingConfig
 
     return TrainingConfig(
@@ -242,6 +257,7 @@ def training_config(args: argparse.Namespace, description: str):
 
 
 def the_command(argv: list[str]) -> str:
+    """The command line as typed, quoted for a shell (recorded beside each result)."""
     return "python -m bertlib " + shlex.join(argv)
 
 
@@ -323,10 +339,11 @@ def stopped(run_history, out: Path, argv: list[str], steps: int) -> int:
 
 
 def run_pretrain(args: argparse.Namespace, argv: list[str]) -> int:
+    """`pretrain`: check everything, pre-train, save the model, its record and history."""
     from bertlib.training.checkpoint import atomic_write_json
     from bertlib.training.distributed import start_processes, stop_processes
     from bertlib.training.pretraining import (
-        PretrainOptions,
+        PretrainRunOptions,
         check_pretrain_options,
         pretrain,
         resume_options_of,
@@ -336,7 +353,7 @@ def run_pretrain(args: argparse.Namespace, argv: list[str]) -> int:
 
     group = start_processes(args.device)
     fill_defaults(args, PRETRAIN_DEFAULTS)
-    options = PretrainOptions(preset=args.preset, hidden_size=args.hidden_size, max_seq_length=args.seq_length,
+    options = PretrainRunOptions(preset=args.preset, hidden_size=args.hidden_size, max_seq_length=args.seq_length,
                               max_predictions_per_seq=args.max_predictions, dupe_factor=args.dupe_factor,
                               held_out_documents=args.held_out_documents, dropout=args.dropout,
                               documents=args.documents)
@@ -364,22 +381,28 @@ def run_pretrain(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
+    """`finetune`: check everything, fine-tune on the task, save the model and its scores."""
     from dataclasses import asdict
 
-    from bertlib.training.checkpoint import atomic_write_json, require_finished, save_model_files, save_vocab
-    from bertlib.training.checkpoint import write_run_state
+    from bertlib.training.checkpoint import (
+        atomic_write_json,
+        require_finished,
+        save_model_files,
+        save_vocab,
+        write_run_state,
+    )
     from bertlib.training.distributed import resolve_device
     from bertlib.training.finetuning import (
-        BUDGETS,
         FinetuneOptions,
         check_fits_checkpoint,
         finetune,
         resume_options_of,
     )
+    from bertlib.training.registry import task_spec
     from bertlib.training.trainer import resume_options
 
     resolve_device(args.device)
-    budget = BUDGETS[args.task]
+    budget = task_spec(args.task).budget
     fill_defaults(args, {"steps": budget.steps, "batch_size": budget.batch_size, "lr": budget.lr})
     out = args.out or Path("runs") / args.task
     options = FinetuneOptions(task=args.task, init=args.init, checkpoint=args.checkpoint, pooling=args.pooling,
@@ -425,6 +448,7 @@ def check_evidence_out(out: Path) -> None:
 
 
 def run_evidence(args: argparse.Namespace, argv: list[str]) -> int:
+    """`evidence`: fine-tune pre-trained and random init on every task, save and print the table."""
     from bertlib.paths import DATA_DIR
     from bertlib.training.checkpoint import require_finished
     from bertlib.training.evidence import EVIDENCE_FILE, EvidencePlan, run_evidence_plan

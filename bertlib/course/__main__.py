@@ -42,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     site.add_argument("notebooks", type=Path, help="folder holding the series (notebooks/)")
     site.add_argument("--out", type=Path, required=True, help="folder for the site (build/site/), emptied first")
     site.add_argument("--no-student", action="store_true", help="leave out the student copies' section")
-    for command in commands.choices.values():
-        command.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    for command in commands.choices.values():  # --debug is taken before or after the subcommand
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show the full traceback of an error")
     args = parser.parse_args(argv)
     try:
         return run_command(args)

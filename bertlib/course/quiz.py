@@ -72,6 +72,14 @@ class Question:
 
     def answer(self, index: int) -> Feedback:
         """The feedback for picking option `index` (0-based)."""
+        if isinstance(index, bool) or not isinstance(index, int):
+            letters = LETTERS[:len(self.options)]
+            example = letters.index(index.lower()) if isinstance(index, str) and len(index) == 1 \
+                and index.lower() in letters else 0
+            raise BertlibInputError(
+                f"Question {self.number}: answer takes the option's number counting from 0 (a is 0, b is 1, ...), "
+                f"not {index!r}; e.g. answer({example})."
+            )
         if not 0 <= index < len(self.options):
             raise BertlibInputError(
                 f"Question {self.number} has options 0 to {len(self.options) - 1}; got {index}."
@@ -132,6 +140,11 @@ class Quiz:
 
     def question(self, number: int) -> Question:
         """Question `number`, counted from 1 as the learner sees them."""
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise BertlibInputError(
+                f"The quiz of {self.notebook}: question takes a whole number from 1 to {len(self.questions)}, "
+                f"not {number!r}; e.g. question(1)."
+            )
         if not 1 <= number <= len(self.questions):
             raise BertlibInputError(
                 f"The quiz of {self.notebook} has questions 1 to {len(self.questions)}; got {number}."
@@ -152,8 +165,14 @@ def load_quiz(notebook: str, path: str | Path | None = None) -> Quiz:
     path = Path(path) if path is not None else quiz_path(notebook)
     if not path.exists():
         raise BertlibInputError(f"No quiz file {path}: write one (see bertlib/course/quiz.py for the format).")
+    if path.is_dir():
+        raise BertlibInputError(f"{path} is a folder; give the quiz's .json file itself (e.g. {quiz_path(notebook)}).")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise BertlibInputError(
+            f"{path}: not UTF-8 text (byte {error.start}, 0x{error.object[error.start]:02x}); save the file as UTF-8."
+        ) from error
     except json.JSONDecodeError as error:
         raise BertlibInputError(f"{path}: not valid JSON at line {error.lineno}: {error.msg}.") from error
     return parse_quiz(raw, where=str(path))
@@ -174,24 +193,35 @@ def parse_quiz(raw: dict, where: str = "quiz") -> Quiz:
 
 def _parse_question(raw: dict, number: int, where: str) -> Question:
     at = f"{where}, question {number}"
-    if not isinstance(raw, dict) or not str(raw.get("question", "")).strip():
-        raise BertlibInputError(f"{at}: needs a non-empty 'question' text.")
+    if not isinstance(raw, dict) or not _is_text(raw.get("question")):
+        raise BertlibInputError(f"{at}: needs a non-empty 'question' text (a JSON string).")
     options_raw = raw.get("options")
     if not isinstance(options_raw, list) or not MIN_OPTIONS <= len(options_raw) <= MAX_OPTIONS:
         raise BertlibInputError(f"{at}: needs an 'options' list of {MIN_OPTIONS} to {MAX_OPTIONS} options.")
     options = []
     for letter, option in zip(LETTERS, options_raw):
-        if not isinstance(option, dict) or not str(option.get("text", "")).strip():
-            raise BertlibInputError(f"{at}, option {letter}: needs a non-empty 'text'.")
-        if not str(option.get("why", "")).strip():
+        if not isinstance(option, dict) or not _is_text(option.get("text")):
+            raise BertlibInputError(f"{at}, option {letter}: needs a non-empty 'text' (a JSON string).")
+        if not _is_text(option.get("why")):
             raise BertlibInputError(
-                f"{at}, option {letter}: needs a 'why' that explains why this answer is right or wrong."
+                f"{at}, option {letter}: needs a 'why' (a JSON string) that explains why this answer is right "
+                "or wrong."
+            )
+        if "correct" in option and not isinstance(option["correct"], bool):
+            raise BertlibInputError(
+                f"{at}, option {letter}: \"correct\" is {option['correct']!r}; write true (without quotes) on the "
+                "right option and leave it out (or false) on the others."
             )
         options.append(Option(text=option["text"], correct=option.get("correct") is True, why=option["why"]))
     right = sum(option.correct for option in options)
     if right != 1:
         raise BertlibInputError(f"{at}: has {right} options marked \"correct\": true; exactly one must be.")
     return Question(number=number, prompt=raw["question"], options=tuple(options))
+
+
+def _is_text(value: object) -> bool:
+    """A question, option or explanation must be a non-blank string (a number or list would print oddly)."""
+    return isinstance(value, str) and bool(value.strip())
 
 
 QUIZ_HEADING = "## Check yourself"

@@ -375,8 +375,26 @@ def prepare_out(out: Path) -> None:
                 "give an empty or new folder, so that nothing else is deleted."
             )
         shutil.rmtree(out)
-    out.mkdir(parents=True)
-    (out / MARKER).write_text("Built by `python -m bertlib.course site`; a rebuild deletes this folder.\n")
+    try:
+        out.mkdir(parents=True)
+        (out / MARKER).write_text("Built by `python -m bertlib.course site`; a rebuild deletes this folder.\n")
+    except OSError as error:
+        raise BertlibInputError(
+            f"could not make --out {out} ({error.strerror}); choose a folder you can write to, on a disk with "
+            "free space (e.g. build/site/)."
+        ) from error
+
+
+def check_sources_outside(paths: list[Path], out: Path) -> None:
+    """Refuse an --out that holds a source notebook: building empties --out first, which would
+    delete the very notebooks the site is made from (by any path or link to them)."""
+    root = out.resolve()
+    for path in paths:
+        if root == path.resolve() or root in path.resolve().parents:
+            raise BertlibInputError(
+                f"--out {out} holds the notebook {path} that the site is built from; building empties --out "
+                "first, which would delete it. Choose an --out outside the notebooks folder, e.g. build/site/."
+            )
 
 
 def _pages(paths: list[Path], folder: str, suffix: str = "") -> list[SitePage]:
@@ -450,6 +468,7 @@ def build_site(notebooks: str | Path, out: str | Path, *, student: bool = True) 
     """Build the site of the notebooks in `notebooks` into `out` (emptied first; see `prepare_out`)."""
     notebooks, out = Path(notebooks), Path(out)
     paths = notebook_paths(notebooks)
+    check_sources_outside(paths, out)
     prepare_out(out)
     shutil.copytree(mathjax_folder(), out / "assets" / "mathjax")
     report = SiteReport(root=out, pages=_pages(paths, "notebooks"))

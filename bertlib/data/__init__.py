@@ -4,7 +4,8 @@
 - tasks.py: labelled sets from the same world (sentiment, NER, QA) and their loaders;
 - examples.py: the example dataclasses and their files (text, JSON lines, SQuAD JSON);
 - pretraining.py: MLM + NSP examples as Google's create_pretraining_data makes them;
-- features.py, batch.py: fine-tuning features and collation into tensors;
+- features.py: fine-tuning features and their collation into batches (subclasses of the
+  tokenizer's `bertlib.tokenization.Batch`);
 - external.py: real data (SST-2, CoNLL-2003, SQuAD, WikiText) and a student's own files;
 - build.py, stats.py: `python -m bertlib.data build|stats`.
 """
@@ -29,7 +30,7 @@ from bertlib.data.features import (
     qa_features,
     token_classification_features,
 )
-from bertlib.data.pretraining import PretrainingConfig, collate_pretraining, create_pretraining_examples
+from bertlib.data.pretraining import MaskingConfig, collate_pretraining, create_pretraining_examples
 from bertlib.data.tasks import NER_LABELS, load_ner, load_qa, load_sentiment
 from bertlib.data.world import load_corpus
 
@@ -37,8 +38,8 @@ __all__ = [
     "NER_LABELS",
     "Document",
     "Entity",
+    "MaskingConfig",
     "NerExample",
-    "PretrainingConfig",
     "QAAnswer",
     "QAExample",
     "RealDataUnavailable",

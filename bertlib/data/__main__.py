@@ -14,6 +14,7 @@ from bertlib.paths import DATA_DIR
 
 
 def main(argv: list[str] | None = None) -> None:
+    """`python -m bertlib.data build|stats`: parse the command line and run the command."""
     parser = argparse.ArgumentParser(prog="python -m bertlib.data", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     build_parser = commands.add_parser("build", help="write the corpus, the labelled sets and vocab.txt")

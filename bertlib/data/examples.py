@@ -60,12 +60,15 @@ class Document:
 
 @dataclass(frozen=True)
 class SentimentExample:
+    """One labelled sentence: 0 = negative, 1 = positive."""
+
     id: str
     text: str
     label: int  # 0 = negative, 1 = positive (SST-2's convention)
     form: str = ""  # how the embedded set built the judgement: "plain", "negated", ...
 
     def __post_init__(self) -> None:
+        """Refuse a label that is not 0 or 1, naming the example."""
         whole = isinstance(self.label, numbers.Integral) and not isinstance(self.label, bool)
         if not whole or self.label not in (NEGATIVE_LABEL, POSITIVE_LABEL):
             raise BertlibInputError(
@@ -75,6 +78,8 @@ class SentimentExample:
 
 @dataclass(frozen=True)
 class Entity:
+    """A named entity: its label and its span of words [start, end)."""
+
     label: str  # "PER", "LOC", ...
     start: int  # first word
     end: int  # one past the last word
@@ -90,6 +95,7 @@ class NerExample:
     tags: tuple[str, ...]
 
     def __post_init__(self) -> None:
+        """Refuse tokens or tags given as one string, of different lengths, or not valid BIO, naming the example."""
         for name in ("tokens", "tags"):
             if isinstance(getattr(self, name), str):
                 raise BertlibInputError(
@@ -122,10 +128,13 @@ class NerExample:
 
 @dataclass(frozen=True)
 class QAAnswer:
+    """An answer: its text and where it starts in the context (characters)."""
+
     text: str
     answer_start: int  # character offset of `text` in the context
 
     def __post_init__(self) -> None:
+        """Refuse an answer text that is not a string, or a start that is not a whole number of 0 or more."""
         if not isinstance(self.text, str):
             raise BertlibInputError(f"QA answer text {self.text!r} must be a string")
         if not isinstance(self.answer_start, int) or isinstance(self.answer_start, bool) or self.answer_start < 0:
@@ -137,6 +146,8 @@ class QAAnswer:
 
 @dataclass(frozen=True)
 class QAExample:
+    """A SQuAD-style question about a context, with its answers."""
+
     id: str
     title: str
     context: str
@@ -144,6 +155,7 @@ class QAExample:
     answers: tuple[QAAnswer, ...]
 
     def __post_init__(self) -> None:
+        """Refuse an answer whose text is not at its offset in the context."""
         for answer in self.answers:
             found = self.context[answer.answer_start : answer.answer_start + len(answer.text)]
             if found != answer.text:
@@ -198,6 +210,7 @@ def read_documents(path: str | Path) -> list[Document]:
 
 
 def write_jsonl(path: str | Path, records: Iterable[dict]) -> None:
+    """Write one JSON object per line (UTF-8), making the folder if needed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in records)
@@ -276,6 +289,7 @@ def string_list(record: dict, name: str, where: str, example: str) -> tuple[str,
 
 
 def sentiment_record(example: SentimentExample) -> dict:
+    """A sentiment example as its JSON-lines record."""
     return {"id": example.id, "text": example.text, "label": example.label, "form": example.form}
 
 
@@ -299,6 +313,7 @@ def read_sentiment_jsonl(path: str | Path) -> list[SentimentExample]:
 
 
 def ner_record(example: NerExample) -> dict:
+    """An NER example as its JSON-lines record."""
     return {"id": example.id, "tokens": list(example.tokens), "tags": list(example.tags)}
 
 
@@ -346,6 +361,7 @@ def squad_json(examples: Iterable[QAExample]) -> dict:
 
 
 def write_squad_json(path: str | Path, examples: Iterable[QAExample]) -> None:
+    """Write QA examples in SQuAD's JSON layout."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(squad_json(examples), ensure_ascii=False, indent=1) + "\n"

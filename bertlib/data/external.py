@@ -198,6 +198,7 @@ def load_real_dataset(name: str, split: str = "train") -> list:
 
 
 def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, as hex, read in chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):

@@ -1,48 +1,53 @@
 """Fine-tuning features: examples turned into model inputs with labels, and their collation.
 
 - Sentence classification: `[CLS] text [SEP]` and the label.
-- Token classification: each word is cut into WordPiece tokens; its label goes on the first piece
-  and the other pieces get -100, as do [CLS] and [SEP], so the loss and the metrics see one label
-  per word.
+- Token classification: each word is cut into WordPiece tokens (the tokenizer's `tokenize_words`);
+  its label goes on the first piece (read from the encoding's `word_ids`) and the other pieces get
+  -100, as do [CLS] and [SEP], so the loss and the metrics see one label per word.
 - Extractive QA, as Google's `run_squad.py` does it: `[CLS] question [SEP] window [SEP]`, with
-  windows of the context `doc_stride` tokens apart. The answer's characters are mapped to its first
-  and last token; a window that does not hold the whole answer points both at [CLS] (0). Every
+  windows of the context `doc_stride` tokens apart (`bertlib.tokenization.windows.window_starts`).
+  The answer's characters are mapped to its first and last token; a window that does not hold the
+  whole answer points both at [CLS] (0). Every
   context token keeps its character offsets, so a predicted span maps back to the exact text of
   the context, and `token_is_max_context` says which window sees a token with the most context on
   both sides (the one whose prediction counts).
 
-Nothing is cut silently: an input longer than `max_seq_length` is an error, unless you ask for
-truncation (classification only: dropping words would drop their NER labels).
+Every input is assembled by the tokenizer's `build_inputs`, and every batch is a subclass of the
+tokenizer's `Batch` that adds its task's labels. Nothing is cut silently: an input longer than
+`max_seq_length` is an error, unless you ask for truncation (classification only: dropping words
+would drop their NER labels).
 
 Its job ends at features and batches; models and metrics are the model's and the trainer's.
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
-from bertlib.data.batch import IGNORE_INDEX, InputBatch, input_tensors, pad_rows
 from bertlib.data.examples import NerExample, QAExample, SentimentExample
-from bertlib.errors import BertlibInputError
 from bertlib.tokenization import BertTokenizer, TokenizedText
-from bertlib.tokenization.wordpiece import UNK
+from bertlib.tokenization.batch import IGNORE_INDEX, Batch, input_tensors, pad_rows
+from bertlib.tokenization.windows import check_whole, window_starts
 
 # ----------------------------------------------------------------------------- sentence classification
 
 
 @dataclass(frozen=True)
 class ClassificationFeature:
+    """One sentence's model input, `[CLS] text [SEP]`, and its class."""
+
     input_ids: tuple[int, ...]
     token_type_ids: tuple[int, ...]
     label: int
 
 
 @dataclass
-class ClassificationBatch(InputBatch):
+class ClassificationBatch(Batch):
+    """A batch for `BertForSequenceClassification`: inputs and one class per sequence."""
+
     labels: torch.Tensor  # (B,) class indices
 
 
@@ -59,6 +64,7 @@ def classification_features(
 
 
 def collate_classification(features: Sequence[ClassificationFeature], pad_id: int = 0) -> ClassificationBatch:
+    """The features as one batch, padded to the longest with `pad_id`."""
     return ClassificationBatch(
         **input_tensors([(f.input_ids, f.token_type_ids) for f in features], pad_id),
         labels=torch.tensor([f.label for f in features], dtype=torch.long),
@@ -70,6 +76,8 @@ def collate_classification(features: Sequence[ClassificationFeature], pad_id: in
 
 @dataclass(frozen=True)
 class TokenClassificationFeature:
+    """One sentence's model input with a label per token (-100 where none is predicted)."""
+
     input_ids: tuple[int, ...]
     token_type_ids: tuple[int, ...]
     labels: tuple[int, ...]  # the word's label id on its first piece; -100 elsewhere
@@ -81,7 +89,9 @@ class TokenClassificationFeature:
 
 
 @dataclass
-class TokenClassificationBatch(InputBatch):
+class TokenClassificationBatch(Batch):
+    """A batch for `BertForTokenClassification`: inputs and a label per token."""
+
     labels: torch.Tensor  # (B, T) label ids, -100 where nothing is predicted
 
 
@@ -90,45 +100,48 @@ def label_ids(labels: Sequence[str]) -> dict[str, int]:
     return {label: i for i, label in enumerate(labels)}
 
 
-def word_pieces(tokenizer: BertTokenizer, word: str) -> list[int]:
-    """The ids of one word's pieces; a word that tokenizes to nothing (only control characters)
-    becomes [UNK], so that it keeps its label."""
-    return tokenizer.tokenize_with_offsets(word).ids or [tokenizer.vocab.ids[UNK]]
-
-
 def token_classification_features(
     examples: Sequence[NerExample], tokenizer: BertTokenizer, labels: Sequence[str], max_seq_length: int = 128
 ) -> list[TokenClassificationFeature]:
-    """Align word-level tags to pieces: the first piece of each word gets its tag, the rest -100."""
+    """Align word-level tags to pieces: the first piece of each word gets its tag, the rest -100.
+    The words are the example's own (`tokenize_words`); the encoding's `word_ids` say which word
+    each piece belongs to."""
     to_id = label_ids(labels)
-    special = tokenizer.vocab.special
     features = []
     for example in examples:
-        ids, tags, word_ids = [special.cls], [IGNORE_INDEX], [None]
-        for word_index, (word, tag) in enumerate(zip(example.tokens, example.tags)):
+        for tag in example.tags:
             if tag not in to_id:
                 raise ValueError(
                     f"NER example {example.id!r} has the tag {tag!r}, which is not among the labels {list(labels)}"
                 )
-            pieces = word_pieces(tokenizer, word)
-            ids += pieces
-            tags += [to_id[tag]] + [IGNORE_INDEX] * (len(pieces) - 1)
-            word_ids += [word_index] * len(pieces)
-        ids.append(special.sep)
-        tags.append(IGNORE_INDEX)
-        word_ids.append(None)
-        if len(ids) > max_seq_length:
+        encoding = tokenizer.build_inputs(tokenizer.tokenize_words(example.tokens))
+        if len(encoding) > max_seq_length:
             raise ValueError(
-                f"NER example {example.id!r} has {len(ids)} tokens with [CLS] and [SEP], more than "
+                f"NER example {example.id!r} has {len(encoding)} tokens with [CLS] and [SEP], more than "
                 f"max_seq_length={max_seq_length}; use a larger max_seq_length (cutting it would lose word labels)."
             )
-        features.append(TokenClassificationFeature(tuple(ids), (0,) * len(ids), tuple(tags), tuple(word_ids)))
+        features.append(TokenClassificationFeature(
+            tuple(encoding.input_ids), tuple(encoding.token_type_ids),
+            tuple(first_piece_labels(encoding.word_ids, [to_id[tag] for tag in example.tags])),
+            tuple(encoding.word_ids),
+        ))
     return features
+
+
+def first_piece_labels(word_ids: Sequence[int | None], word_labels: Sequence[int]) -> list[int]:
+    """Per token: its word's label on the word's first piece, -100 on the other pieces and on
+    special tokens (whose word id is None)."""
+    out, previous = [], None
+    for word_id in word_ids:
+        out.append(IGNORE_INDEX if word_id is None or word_id == previous else word_labels[word_id])
+        previous = word_id
+    return out
 
 
 def collate_token_classification(
     features: Sequence[TokenClassificationFeature], pad_id: int = 0
 ) -> TokenClassificationBatch:
+    """The features as one batch, inputs padded with `pad_id` and labels with -100."""
     return TokenClassificationBatch(
         **input_tensors([(f.input_ids, f.token_type_ids) for f in features], pad_id),
         labels=pad_rows([f.labels for f in features], IGNORE_INDEX),
@@ -160,13 +173,17 @@ class QAFeature:
 
 
 @dataclass
-class QABatch(InputBatch):
+class QABatch(Batch):
+    """A batch for `BertForQuestionAnswering`: inputs and the answer's first and last token."""
+
     start_positions: torch.Tensor  # (B,)
     end_positions: torch.Tensor  # (B,)
 
 
 @dataclass(frozen=True)
 class TokenSpan:
+    """A span of tokens, both ends included."""
+
     start: int
     end: int  # inclusive
 
@@ -177,29 +194,6 @@ def answer_tokens(context: TokenizedText, answer_start: int, answer_end: int) ->
     if not covering:
         raise ValueError(f"no token of the context covers characters {answer_start}..{answer_end}")
     return TokenSpan(covering[0], covering[-1])
-
-
-def check_whole(name: str, value: object, minimum: int, fix: str) -> None:
-    """Refuse a `value` that is not a whole number (bool included) of at least `minimum`."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise BertlibInputError(f"{name}={value!r} must be a whole number of at least {minimum}: {fix}")
-
-
-def window_starts(length: int, room: int, doc_stride: int) -> list[int]:
-    """Google's doc spans: windows of at most `room` tokens, each `doc_stride` after the last, until
-    one reaches the end. `doc_stride` is how far a window moves (Google's meaning); Hugging Face's
-    `stride` is the overlap instead, `room - doc_stride`.
-
-    A `doc_stride` above `room` moves by `room`, so that no token is skipped. All three must be
-    whole numbers: `length` 0 or more, `room` and `doc_stride` 1 or more (0 would never end)."""
-    check_whole("length", length, minimum=0, fix="the number of context tokens")
-    check_whole("room", room, minimum=1, fix="raise max_seq_length or shorten the question")
-    check_whole("doc_stride", doc_stride, minimum=1,
-                fix="how many tokens each window moves on, e.g. 64; 0 or less would never reach the end")
-    starts = [0]
-    while starts[-1] + room < length:
-        starts.append(starts[-1] + min(room, doc_stride))
-    return starts
 
 
 def max_context_flags(start: int, window_length: int, starts: list[int], room: int, length: int) -> list[bool]:
@@ -233,7 +227,6 @@ def qa_features(
     check_whole("max_seq_length", max_seq_length, minimum=4, fix="e.g. 128 ([CLS], question, [SEP], context, [SEP])")
     check_whole("max_query_length", max_query_length, minimum=1, fix="e.g. 64")
     features = []
-    special = tokenizer.vocab.special
     contexts: dict[str, TokenizedText] = {}  # SQuAD asks several questions about each context
     for example in examples:
         question = tokenizer.tokenize_with_offsets(example.question)
@@ -255,22 +248,24 @@ def qa_features(
         starts = window_starts(len(context), room, doc_stride)
         for start in starts:
             window = context.window(start, start + room)
-            prefix = [special.cls, *question.ids, special.sep]
-            ids = prefix + window.ids + [special.sep]
-            types = [0] * len(prefix) + [1] * (len(window) + 1)
-            offsets = [None] * len(prefix) + window.offsets + [None]
-            flags = [False] * len(prefix) + max_context_flags(start, len(window), starts, room, len(context)) + [False]
+            encoding = tokenizer.build_inputs(question, window)
+            prefix = len(question) + 2  # [CLS] question [SEP]
+            offsets = [offset if sequence_id == 1 else None  # None outside the context
+                       for offset, sequence_id in zip(encoding.offsets, encoding.sequence_ids, strict=True)]
+            flags = [False] * prefix + max_context_flags(start, len(window), starts, room, len(context)) + [False]
             start_position = end_position = CLS_INDEX
             if answer is not None and start <= answer.start and answer.end < start + len(window):
-                start_position = answer.start - start + len(prefix)
-                end_position = answer.end - start + len(prefix)
+                start_position = answer.start - start + prefix
+                end_position = answer.end - start + prefix
             features.append(QAFeature(
-                example.id, tuple(ids), tuple(types), start_position, end_position, tuple(offsets), tuple(flags)
+                example.id, tuple(encoding.input_ids), tuple(encoding.token_type_ids), start_position,
+                end_position, tuple(offsets), tuple(flags)
             ))
     return features
 
 
 def collate_qa(features: Sequence[QAFeature], pad_id: int = 0) -> QABatch:
+    """The features as one batch, padded to the longest with `pad_id`."""
     return QABatch(
         **input_tensors([(f.input_ids, f.token_type_ids) for f in features], pad_id),
         start_positions=torch.tensor([f.start_position for f in features], dtype=torch.long),
@@ -280,6 +275,8 @@ def collate_qa(features: Sequence[QAFeature], pad_id: int = 0) -> QABatch:
 
 @dataclass(frozen=True)
 class SpanPrediction:
+    """The answer read off one example's windows: its text, score and where it came from."""
+
     text: str
     score: float  # start logit + end logit
     feature_index: int  # which of the example's features it came from
@@ -315,6 +312,7 @@ def best_span(
 
 
 def valid_span(feature: QAFeature, start: int, end: int, max_answer_length: int) -> bool:
+    """Google's rules: both ends in the context, in order, short enough, the start at its max context."""
     return (
         feature.offsets[start] is not None
         and feature.offsets[end] is not None

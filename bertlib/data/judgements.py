@@ -28,37 +28,46 @@ APART_NEGATORS = ("not", "never")
 
 @dataclass(frozen=True)
 class Judgement:
+    """A judgement of a thing in a review: its words, whether it is positive, and its form."""
+
     words: tuple[str, ...]
     positive: bool
     form: str
 
     @property
     def text(self) -> str:
+        """The judgement's words joined by spaces."""
         return " ".join(self.words)
 
 
 def adjective(rng: random.Random, positive: bool) -> str:
+    """A random positive or negative adjective."""
     return rng.choice(POSITIVE if positive else NEGATIVE)
 
 
 def plain_judgement(rng: random.Random, positive: bool, thing: Thing) -> tuple[str, ...]:
+    """An adjective, maybe with an intensifier: "very good"."""
     intensifier = (rng.choice(INTENSIFIERS),) if rng.random() < 0.5 else ()
     return intensifier + (adjective(rng, positive),)
 
 
 def bare_adjective(rng: random.Random, positive: bool, thing: Thing) -> tuple[str, ...]:
+    """An adjective alone: "good"."""
     return (adjective(rng, positive),)
 
 
 def negated_judgement(rng: random.Random, positive: bool, thing: Thing) -> tuple[str, ...]:
+    """A negated adjective of the opposite polarity: "not bad" is positive."""
     return rng.choice(NEGATORS) + (adjective(rng, not positive),)
 
 
 def negated_apart_judgement(rng: random.Random, positive: bool, thing: Thing) -> tuple[str, ...]:
+    """A negator, an intensifier, then an adjective of the opposite polarity: "never very bad"."""
     return (rng.choice(APART_NEGATORS), rng.choice(INTENSIFIERS), adjective(rng, not positive))
 
 
 def excess_judgement(rng: random.Random, positive: bool, thing: Thing) -> tuple[str, ...]:
+    """Too much of a quality (negative), or "not too" much of it (positive)."""
     degree = ("not", "too") if positive else rng.choice(EXCESS_DEGREES)
     return degree + (rng.choice(thing.excesses),)
 

@@ -31,15 +31,19 @@ class Species:
 
 @dataclass(frozen=True)
 class Person:
+    """A character of the small world: a name and a pronoun."""
+
     name: str
     pronoun: str  # "she" or "he"
 
     @property
     def possessive(self) -> str:
+        """"her" or "his"."""
         return "her" if self.pronoun == "she" else "his"
 
     @property
     def objective(self) -> str:
+        """"her" or "him"."""
         return "her" if self.pronoun == "she" else "him"
 
 

@@ -46,9 +46,9 @@ from dataclasses import dataclass
 
 import torch
 
-from bertlib.data.batch import IGNORE_INDEX, InputBatch, input_tensors, pad_rows
 from bertlib.data.examples import Document
 from bertlib.tokenization import BertTokenizer
+from bertlib.tokenization.batch import IGNORE_INDEX, Batch, input_tensors, pad_rows
 from bertlib.tokenization.wordpiece import CLS, CONTINUATION, MASK, SEP, SPECIAL_TOKENS
 
 IS_NEXT, IS_RANDOM = 0, 1  # next-sentence labels: HF's `next_sentence_label` convention
@@ -57,8 +57,9 @@ Segment = list[str]  # the WordPiece tokens of one sentence
 
 
 @dataclass(frozen=True)
-class PretrainingConfig:
-    """The knobs of Google's `create_pretraining_data.py`, with its defaults (dupe_factor aside)."""
+class MaskingConfig:
+    """How pre-training examples are cut and masked: the knobs of Google's `create_pretraining_data.py`,
+    with its defaults (dupe_factor aside)."""
 
     max_seq_length: int = 128
     max_predictions_per_seq: int = 20
@@ -69,6 +70,7 @@ class PretrainingConfig:
     seed: int = 12345
 
     def __post_init__(self) -> None:
+        """Refuse settings that leave no room for an example or mask nothing."""
         if self.max_seq_length < 5:
             raise ValueError(
                 f"max_seq_length={self.max_seq_length} leaves no room for [CLS] A [SEP] B [SEP]; use at least 5"
@@ -94,11 +96,14 @@ class PretrainingExample:
 
     @property
     def nsp_label(self) -> int:
+        """The next-sentence label: IS_NEXT (0) or IS_RANDOM (1)."""
         return IS_RANDOM if self.is_random_next else IS_NEXT
 
 
 @dataclass(frozen=True)
 class MaskedTokens:
+    """A token sequence after masking, with the masked positions and their original tokens."""
+
     tokens: list[str]
     positions: list[int]
     labels: list[str]
@@ -118,7 +123,7 @@ def tokenize_documents(documents: Sequence[Document], tokenizer: BertTokenizer) 
 
 
 def create_pretraining_examples(
-    documents: Sequence[Document], tokenizer: BertTokenizer, config: PretrainingConfig = PretrainingConfig()
+    documents: Sequence[Document], tokenizer: BertTokenizer, config: MaskingConfig = MaskingConfig()
 ) -> list[PretrainingExample]:
     """Google's `create_training_instances`: every document, `dupe_factor` times, shuffled."""
     rng = random.Random(config.seed)
@@ -148,6 +153,8 @@ def create_pretraining_examples(
 
 @dataclass(frozen=True)
 class SegmentPair:
+    """Sentences A and B of one example, whether B is random, and how many tokens truncation cut."""
+
     tokens_a: list[str]
     tokens_b: list[str]
     is_random_next: bool
@@ -156,7 +163,7 @@ class SegmentPair:
 
 
 def instances_from_document(
-    all_documents: list[list[Segment]], document_index: int, config: PretrainingConfig, rng: random.Random
+    all_documents: list[list[Segment]], document_index: int, config: MaskingConfig, rng: random.Random
 ) -> list[SegmentPair]:
     """Google's `create_instances_from_document`: the (A, B) pairs one document gives."""
     document = all_documents[document_index]
@@ -220,8 +227,9 @@ def truncate_seq_pair(tokens_a: list[str], tokens_b: list[str], max_num_tokens: 
 
 
 def make_example(
-    pair: SegmentPair, config: PretrainingConfig, replacements: list[str], ids: dict[str, int], rng: random.Random
+    pair: SegmentPair, config: MaskingConfig, replacements: list[str], ids: dict[str, int], rng: random.Random
 ) -> PretrainingExample:
+    """One example from a segment pair: `[CLS] A [SEP] B [SEP]`, masked as `config` says."""
     tokens = [CLS, *pair.tokens_a, SEP, *pair.tokens_b, SEP]
     token_type_ids = [0] * (len(pair.tokens_a) + 2) + [1] * (len(pair.tokens_b) + 1)
     masked = masked_lm_predictions(tokens, config, replacements, rng)
@@ -238,7 +246,7 @@ def make_example(
 
 
 def masked_lm_predictions(
-    tokens: list[str], config: PretrainingConfig, replacements: list[str], rng: random.Random
+    tokens: list[str], config: MaskingConfig, replacements: list[str], rng: random.Random
 ) -> MaskedTokens:
     """Google's `create_masked_lm_predictions`: choose, then mask 80% / randomise 10% / keep 10%."""
     candidates = candidate_groups(tokens, config.whole_word_mask)
@@ -284,7 +292,7 @@ def replacement(token: str, replacements: list[str], rng: random.Random) -> str:
 
 
 @dataclass
-class PretrainingBatch(InputBatch):
+class PretrainingBatch(Batch):
     """A batch for `BertForPreTraining`; the field names are its keyword arguments."""
 
     masked_positions: torch.Tensor  # (B, P) positions to predict; 0 in padding slots

@@ -23,10 +23,12 @@ class Mention:
     tags: tuple[str, ...]
 
     def __post_init__(self) -> None:
+        """Check that the mention has as many tags as words."""
         if len(self.words) != len(self.tags):
             raise ValueError(f"{self.words} has {len(self.words)} words but {len(self.tags)} tags")
 
     def __add__(self, other: Mention) -> Mention:
+        """The two mentions one after the other."""
         return Mention(self.words + other.words, self.tags + other.tags)
 
 
@@ -52,15 +54,19 @@ class WordSpan:
 
 @dataclass(frozen=True)
 class Sentence:
+    """A sentence of the small world: its words, a BIO tag per word, and named word spans."""
+
     words: tuple[str, ...]
     tags: tuple[str, ...]
     spans: Mapping[str, WordSpan] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
+        """The words joined by spaces."""
         return " ".join(self.words)
 
     def span_text(self, name: str) -> str:
+        """The text of the word span called `name`."""
         span = self.spans[name]
         return " ".join(self.words[span.start : span.end])
 

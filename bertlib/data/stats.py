@@ -30,12 +30,14 @@ class Row:
 
 
 def markdown_table(header: tuple[str, ...], rows: list[Row]) -> str:
+    """A markdown table of `rows` under `header`."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join((row.label, *row.cells)) + " |" for row in rows]
     return "\n".join(lines)
 
 
 def corpus_table(data_dir: Path) -> str:
+    """The corpus's size: documents, sentences, words and word types."""
     documents = read_documents(data_dir / CORPUS_FILE)
     words = Counter(word for d in documents for s in d.sentences for word in s.split())
     sentences = sum(len(d.sentences) for d in documents)
@@ -45,6 +47,7 @@ def corpus_table(data_dir: Path) -> str:
 
 
 def sentiment_table(data_dir: Path) -> str:
+    """Per sentiment split: its examples, how many are positive, and how many of each form."""
     rows = []
     for split in SENTIMENT_SIZES:
         examples = read_sentiment_jsonl(data_dir / SENTIMENT_DIR / f"{split}.jsonl")
@@ -55,6 +58,7 @@ def sentiment_table(data_dir: Path) -> str:
 
 
 def ner_table(data_dir: Path) -> str:
+    """Per NER split: its sentences, entities (by type), and entities not seen in training."""
     splits = {split: read_ner_jsonl(data_dir / NER_DIR / f"{split}.jsonl") for split in NER_SIZES}
     seen = {entity.text for e in splits["train"] for entity in e.entities()}
     rows = []
@@ -69,6 +73,7 @@ def ner_table(data_dir: Path) -> str:
 
 
 def qa_table(data_dir: Path, tokenizer: BertTokenizer) -> str:
+    """Per QA split: its questions, contexts, contexts too long for one input, and questions needing several windows."""
     rows = []
     for split in QA_SIZES:
         examples = read_squad_json(data_dir / QA_DIR / f"{split}.json")
@@ -83,6 +88,7 @@ def qa_table(data_dir: Path, tokenizer: BertTokenizer) -> str:
 
 
 def vocab_table(data_dir: Path, tokenizer: BertTokenizer) -> str:
+    """The vocabulary: its tokens, learned and [unused] ones, and corpus words split into pieces."""
     tokens = tokenizer.vocab.tokens
     unused = sum(t.startswith("[unused") for t in tokens)
     words = {w for d in read_documents(data_dir / CORPUS_FILE) for s in d.sentences for w in s.split()}

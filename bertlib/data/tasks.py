@@ -109,6 +109,8 @@ def fill_splits(sizes: dict[str, int], make: Callable[[str], str | None], taken:
 
 @dataclass(frozen=True)
 class Review:
+    """A generated review: its text, whether it is positive, and how its judgement was formed."""
+
     text: str
     positive: bool
     form: str
@@ -127,6 +129,7 @@ def sentiment_sentence(rng: random.Random, negation_only: bool) -> Review:
 
 
 def generate_sentiment(seed: int = SEED, corpus_sentences: set[str] = frozenset()) -> dict[str, list[SentimentExample]]:
+    """The sentiment splits from `seed`: each review unique, none of them a corpus sentence."""
     rng = task_rng(seed, "sentiment")
     reviews: dict[str, Review] = {}
 
@@ -149,6 +152,7 @@ def generate_sentiment(seed: int = SEED, corpus_sentences: set[str] = frozenset(
 
 
 def has_entity(sentence: Sentence) -> bool:
+    """Whether any word of the sentence is tagged as an entity."""
     return any(tag != OUTSIDE for tag in sentence.tags)
 
 
@@ -194,6 +198,7 @@ def story_context(story: Story) -> tuple[str, list[int]]:
 
 
 def qa_examples(story: Story, title: str, rng: random.Random) -> list[QAExample]:
+    """Questions about one story, each with its answer's text and character offset."""
     context, starts = story_context(story)
     questions = story.unambiguous_questions()
     questions = rng.sample(questions, min(QA_QUESTIONS_PER_STORY, len(questions)))
@@ -272,6 +277,7 @@ def write_tasks(out_dir: str | Path, sets: TaskSets) -> list[Path]:
 
 
 def check_split(split: str, sizes: dict[str, int], task: str) -> None:
+    """Refuse a split name the task does not have, naming the ones it has."""
     if split not in sizes:
         raise ValueError(f"{task} has no split {split!r}; choose one of {list(sizes)}")
 

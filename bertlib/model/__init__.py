@@ -7,10 +7,10 @@
     encoder = BertModel.from_pretrained(minilm_path())  # the real pretrained all-MiniLM-L6-v2
 """
 
-from .attention import MultiHeadSelfAttention, explicit_attention, fused_attention, padding_mask
-from .bert import BertModel, init_bert_weights
-from .config import PRESETS, BertConfig
-from .heads import (
+from bertlib.model.attention import MultiHeadSelfAttention, explicit_attention, fused_attention, padding_mask
+from bertlib.model.bert import BertModel, init_bert_weights
+from bertlib.model.config import PRESETS, BertConfig
+from bertlib.model.heads import (
     BertForMaskedLM,
     BertForPreTraining,
     BertForQuestionAnswering,
@@ -19,7 +19,7 @@ from .heads import (
     gather_positions,
     mean_pool,
 )
-from .outputs import (
+from bertlib.model.outputs import (
     AttentionOutput,
     BertModelOutput,
     EncoderOutput,
@@ -27,10 +27,11 @@ from .outputs import (
     MaskedLMOutput,
     PreTrainingOutput,
     QuestionAnsweringOutput,
+    SelfAttentionOutput,
     SequenceClassifierOutput,
     TokenClassifierOutput,
 )
-from .pretrained import CheckpointError, LoadReport
+from bertlib.model.pretrained import CheckpointError, LoadReport
 
 __all__ = [
     "AttentionOutput",
@@ -45,6 +46,7 @@ __all__ = [
     "CheckpointError",
     "EncoderOutput",
     "LayerOutput",
+    "SelfAttentionOutput",
     "LoadReport",
     "MaskedLMOutput",
     "MultiHeadSelfAttention",

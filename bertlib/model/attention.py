@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..shapes import check_shape
-from .config import BertConfig
-from .outputs import AttentionOutput, LayerOutput
+from bertlib.model.config import BertConfig
+from bertlib.model.outputs import AttentionOutput, SelfAttentionOutput
+from bertlib.shapes import check_shape
 
 #: What Google's BERT adds to the score of a padding key: exp() of it is 0 in any float type,
 #: while, unlike -inf, it stays finite in bf16 and fp16.
@@ -92,6 +92,7 @@ class MultiHeadSelfAttention(nn.Module):
     """
 
     def __init__(self, config: BertConfig):
+        """The query, key and value projections of `config`'s sizes."""
         super().__init__()
         self.num_heads = config.num_attention_heads
         self.head_size = config.head_size
@@ -109,7 +110,7 @@ class MultiHeadSelfAttention(nn.Module):
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None, *, output_attentions: bool = False,
         output_qk: bool = False,
-    ) -> LayerOutput:
+    ) -> SelfAttentionOutput:
         """x: (B, T, H); mask: additive (B, 1, 1, T) from `padding_mask`, or None for no padding."""
         batch, length, hidden = x.shape
         check_shape(x, (None, None, self.num_heads * self.head_size), "attention input")
@@ -121,8 +122,8 @@ class MultiHeadSelfAttention(nn.Module):
         attend = explicit_attention if output_attentions or self.always_explicit else fused_attention
         out = attend(q, k, v, mask, self.dropout_p if self.training else 0.0)
         context = out.context.transpose(1, 2).reshape(batch, length, hidden)  # (B, T, H)
-        return LayerOutput(
-            hidden=context,
+        return SelfAttentionOutput(
+            context=context,
             weights=out.weights if output_attentions else None,
             queries=q if output_qk else None,
             keys=k if output_qk else None,

@@ -10,14 +10,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..errors import BertlibInputError
-from ..shapes import check_shape
-from .attention import padding_mask
-from .config import BertConfig
-from .embeddings import BertEmbeddings
-from .encoder import Encoder
-from .outputs import BertModelOutput
-from .pretrained import PretrainedModel
+from bertlib.errors import BertlibInputError
+from bertlib.model.attention import padding_mask
+from bertlib.model.config import BertConfig
+from bertlib.model.embeddings import BertEmbeddings
+from bertlib.model.encoder import Encoder
+from bertlib.model.outputs import BertModelOutput
+from bertlib.model.pretrained import PretrainedModel
+from bertlib.shapes import check_shape
 
 
 def checks_enabled() -> bool:
@@ -129,6 +129,7 @@ class Pooler(nn.Module):
     """
 
     def __init__(self, config: BertConfig):
+        """The pooler's dense layer (hidden -> hidden)."""
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
 
@@ -147,6 +148,7 @@ class BertModel(PretrainedModel):
     trunk_prefix = ""  # a bare BertModel's checkpoint keys have no `bert.` in front
 
     def __init__(self, config: BertConfig, add_pooling_layer: bool = True):
+        """Embeddings, encoder and (unless `add_pooling_layer=False`) the pooler, freshly initialised."""
         super().__init__(config)
         self.embeddings = BertEmbeddings(config)
         self.encoder = Encoder(config)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-from ..errors import BertlibInputError
+from bertlib.errors import BertlibInputError
 
 #: Google's released BERT sizes as (layers, hidden, heads); the feed-forward is 4 x hidden.
 PRESETS: dict[str, tuple[int, int, int]] = {
@@ -107,6 +107,7 @@ class BertConfig:
     attention_path: str = "auto"  # "auto": fused kernel unless weights are asked for; "explicit": always teaching
 
     def __post_init__(self) -> None:
+        """Refuse a setting of the wrong type or range, naming it and the fix."""
         if self.label_names is not None:  # a list from JSON or a caller becomes a (hashable) tuple
             object.__setattr__(self, "label_names", tuple(self.label_names))
         problems = _problems(self)

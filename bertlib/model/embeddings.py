@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .config import BertConfig
+from bertlib.model.config import BertConfig
 
 
 class BertEmbeddings(nn.Module):
@@ -23,6 +23,7 @@ class BertEmbeddings(nn.Module):
     """
 
     def __init__(self, config: BertConfig):
+        """Word, position and token-type embeddings, LayerNorm and dropout of `config`'s sizes."""
         super().__init__()
         self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
         self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)

@@ -11,9 +11,9 @@ import dataclasses
 import torch
 from torch import nn
 
-from .attention import MultiHeadSelfAttention
-from .config import ACTIVATIONS, BertConfig
-from .outputs import EncoderOutput, LayerOutput
+from bertlib.model.attention import MultiHeadSelfAttention
+from bertlib.model.config import ACTIVATIONS, BertConfig
+from bertlib.model.outputs import EncoderOutput, LayerOutput, SelfAttentionOutput
 
 
 class DenseAddNorm(nn.Module):
@@ -25,6 +25,7 @@ class DenseAddNorm(nn.Module):
     """
 
     def __init__(self, in_features: int, config: BertConfig):
+        """A dense layer from `in_features` to hidden, dropout and LayerNorm."""
         super().__init__()
         self.dense = nn.Linear(in_features, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
@@ -42,6 +43,7 @@ class Intermediate(nn.Module):
     """
 
     def __init__(self, config: BertConfig):
+        """The dense layer to `intermediate_size` and the activation."""
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.intermediate_size)
         self.activation = ACTIVATIONS[config.hidden_act]
@@ -58,14 +60,16 @@ class AttentionBlock(nn.Module):
     """
 
     def __init__(self, config: BertConfig):
+        """Self-attention and its output projection with add & norm."""
         super().__init__()
         self.self = MultiHeadSelfAttention(config)  # named `self` so parameters match HF's checkpoints
         self.output = DenseAddNorm(config.hidden_size, config)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None, **options: bool) -> LayerOutput:
         """x: (B, T, H) -> LayerOutput with hidden (B, T, H); options: output_attentions, output_qk."""
-        attended = self.self(x, mask, **options)
-        return dataclasses.replace(attended, hidden=self.output(attended.hidden, x))
+        attended: SelfAttentionOutput = self.self(x, mask, **options)
+        return LayerOutput(hidden=self.output(attended.context, x), weights=attended.weights,
+                           queries=attended.queries, keys=attended.keys)
 
 
 class EncoderLayer(nn.Module):
@@ -78,6 +82,7 @@ class EncoderLayer(nn.Module):
     """
 
     def __init__(self, config: BertConfig):
+        """The attention sublayer and the feed-forward sublayer."""
         super().__init__()
         self.attention = AttentionBlock(config)
         self.intermediate = Intermediate(config)
@@ -94,6 +99,7 @@ class Encoder(nn.Module):
     """L encoder layers, each reading the one below (HF: BertEncoder). `layer` is HF's name."""
 
     def __init__(self, config: BertConfig):
+        """`num_hidden_layers` encoder layers."""
         super().__init__()
         self.layer = nn.ModuleList(EncoderLayer(config) for _ in range(config.num_hidden_layers))
 

@@ -1,22 +1,28 @@
 """Task heads on top of BertModel: masked LM (tied to the word embeddings), next-sentence
 prediction, pre-training (both), sequence classification, token classification and extractive QA.
 
-Its job ends at logits and, when labels are given, the loss. Every head keeps Hugging Face's
-parameter names (`cls.predictions`, `cls.seq_relationship`, `classifier`, `qa_outputs`), so that
-its checkpoints load into transformers' class of the same name, and back.
+Its job ends at logits and, when labels are given, the loss. Each head has one loss function, with
+a `reduction`: "mean" (the loss a head returns, Hugging Face's) or "sum" (what the trainer's
+objectives add up over micro-batches, bertlib.training.objectives): `classification_loss` for the
+masked-LM, next-sentence, sequence and token heads, `BertForQuestionAnswering.span_loss` for QA.
+
+Every head keeps Hugging Face's parameter names (`cls.predictions`, `cls.seq_relationship`,
+`classifier`, `qa_outputs`), so that its checkpoints load into transformers' class of the same
+name, and back.
 """
 
 from __future__ import annotations
+
+from typing import Literal, overload
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import BertlibInputError
-from ..shapes import check_shape
-from .bert import BertModel, checks_enabled, init_bert_weights
-from .config import ACTIVATIONS, BertConfig
-from .outputs import (
+from bertlib.errors import BertlibInputError
+from bertlib.model.bert import BertModel, checks_enabled, init_bert_weights
+from bertlib.model.config import ACTIVATIONS, BertConfig
+from bertlib.model.outputs import (
     BertModelOutput,
     MaskedLMOutput,
     PreTrainingOutput,
@@ -24,9 +30,12 @@ from .outputs import (
     SequenceClassifierOutput,
     TokenClassifierOutput,
 )
-from .pretrained import PretrainedModel
+from bertlib.model.pretrained import PretrainedModel
+from bertlib.shapes import check_shape
+from bertlib.tokenization.batch import IGNORE_INDEX
 
-IGNORE = -100  # a label that takes no part in the loss (padding, unmasked tokens): PyTorch's default
+Reduction = Literal["mean", "sum"]
+REDUCTIONS = ("mean", "sum")
 
 
 # -- small functions the heads share ---------------------------------------------------------------
@@ -74,22 +83,38 @@ def _listed_rows(rows: list[int], shown: int = 10) -> str:
     return ", ".join(map(str, rows[:shown])) + more
 
 
-def classification_loss(logits: torch.Tensor, labels: torch.Tensor | None, name: str = "labels") -> torch.Tensor | None:
-    """Mean cross-entropy over every label that is not -100; None when no labels are given.
+@overload
+def classification_loss(logits: torch.Tensor, labels: torch.Tensor, name: str = ...,
+                        reduction: Reduction = ...) -> torch.Tensor: ...
+@overload
+def classification_loss(logits: torch.Tensor, labels: None, name: str = ...,
+                        reduction: Reduction = ...) -> None: ...
+@overload
+def classification_loss(logits: torch.Tensor, labels: torch.Tensor | None, name: str = ...,
+                        reduction: Reduction = ...) -> torch.Tensor | None: ...
+def classification_loss(logits: torch.Tensor, labels: torch.Tensor | None, name: str = "labels",
+                        reduction: Reduction = "mean") -> torch.Tensor | None:
+    """Cross-entropy over every label that is not -100 (IGNORE_INDEX); None when no labels are given.
 
         loss = -mean_{i: y_i != -100} log softmax(z_i)[y_i]        logits (..., C), labels (...)
+
+    ``reduction="sum"`` gives the sum instead of the mean (the trainer divides by the count of
+    labels over a whole step). The logits are read in float32 (as autocast would).
     """
     if labels is None:
         return None
+    if reduction not in REDUCTIONS:
+        raise BertlibInputError(f"reduction={reduction!r}; choose 'mean' or 'sum'.")
     classes = logits.shape[-1]
     check_shape(labels, tuple(logits.shape[:-1]), name,
                 "Give one class index per prediction, and -100 where there is nothing to predict.")
     if checks_enabled():
-        bad = labels[(labels != IGNORE) & ((labels < 0) | (labels >= classes))]
+        bad = labels[(labels != IGNORE_INDEX) & ((labels < 0) | (labels >= classes))]
         if bad.numel():
             raise ValueError(f"{name} contains {bad[0].item()}, but there are {classes} classes (0 to "
                              f"{classes - 1}); use -100 for positions that take no part in the loss.")
-    return F.cross_entropy(logits.reshape(-1, classes), labels.reshape(-1), ignore_index=IGNORE)
+    return F.cross_entropy(logits.reshape(-1, classes).float(), labels.reshape(-1),  # (N, C), (N,)
+                           ignore_index=IGNORE_INDEX, reduction=reduction)
 
 
 def _check_index(positions: torch.Tensor, length: int, name: str) -> None:
@@ -108,6 +133,7 @@ class PredictionTransform(nn.Module):
     """
 
     def __init__(self, config: BertConfig):
+        """The dense layer, activation and LayerNorm of `config`'s sizes."""
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
         self.activation = ACTIVATIONS[config.hidden_act]
@@ -127,10 +153,12 @@ class TiedDecoder(nn.Module):
     """
 
     def __init__(self, word_embeddings: nn.Embedding):
+        """Tie the decoder to `word_embeddings` (one matrix for both)."""
         super().__init__()
         self.weight = word_embeddings.weight  # registered here too, under HF's name
 
     def forward(self, hidden: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """(..., H) -> (..., V): scores over the vocabulary with the tied word embeddings."""
         return F.linear(hidden, self.weight, bias)
 
 
@@ -144,6 +172,7 @@ class MaskedLMHead(nn.Module):
     """
 
     def __init__(self, config: BertConfig, word_embeddings: nn.Embedding):
+        """The transform and the decoder tied to `word_embeddings`, with its own bias."""
         super().__init__()
         self.transform = PredictionTransform(config)
         self.decoder = TiedDecoder(word_embeddings)
@@ -166,6 +195,7 @@ class NextSentenceHead(nn.Linear):
     """
 
     def __init__(self, config: BertConfig):
+        """A linear layer from hidden to 2 (is next, is random)."""
         super().__init__(config.hidden_size, 2)
 
 
@@ -187,6 +217,7 @@ class BertForPreTraining(PretrainedModel):
     head_prefixes = ("cls.",)
 
     def __init__(self, config: BertConfig):
+        """A BertModel with the masked-LM and next-sentence heads."""
         super().__init__(config)
         self.bert = BertModel(config)
         # `cls` holds the heads under the names HF's checkpoints use: cls.predictions, cls.seq_relationship.
@@ -201,6 +232,7 @@ class BertForPreTraining(PretrainedModel):
         mlm_labels: torch.Tensor | None = None, nsp_labels: torch.Tensor | None = None,
         output_attentions: bool = False, output_qk: bool = False,
     ) -> PreTrainingOutput:
+        """Masked-LM logits at `masked_positions` and next-sentence logits; the summed loss when labels are given."""
         bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
                          output_qk=output_qk)
         mlm_logits = self.cls.predictions(bert.last_hidden_state, masked_positions)  # (B, P or T, V)
@@ -221,6 +253,7 @@ class BertForMaskedLM(PretrainedModel):
     head_prefixes = ("cls.",)
 
     def __init__(self, config: BertConfig):
+        """A BertModel without pooler, with the masked-LM head."""
         super().__init__(config)
         self.bert = BertModel(config, add_pooling_layer=False)
         # `cls.predictions` is HF's name for the MLM head, with or without NSP beside it.
@@ -233,6 +266,7 @@ class BertForMaskedLM(PretrainedModel):
         attention_mask: torch.Tensor | None = None, *, masked_positions: torch.Tensor | None = None,
         labels: torch.Tensor | None = None, output_attentions: bool = False, output_qk: bool = False,
     ) -> MaskedLMOutput:
+        """Masked-LM logits (at `masked_positions`, or every token); the loss when `labels` are given."""
         bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
                          output_qk=output_qk)
         logits = self.cls.predictions(bert.last_hidden_state, masked_positions)  # (B, P or T, V)
@@ -324,6 +358,7 @@ class BertForQuestionAnswering(PretrainedModel):
     head_prefixes = ("qa_outputs.",)
 
     def __init__(self, config: BertConfig):
+        """A BertModel without pooler, with a linear layer to start and end logits."""
         super().__init__(config)
         self.bert = BertModel(config, add_pooling_layer=False)
         self.qa_outputs = _init_head(nn.Linear(config.hidden_size, 2), config)
@@ -333,22 +368,36 @@ class BertForQuestionAnswering(PretrainedModel):
         attention_mask: torch.Tensor | None = None, *, start_positions: torch.Tensor | None = None,
         end_positions: torch.Tensor | None = None, output_attentions: bool = False, output_qk: bool = False,
     ) -> QuestionAnsweringOutput:
+        """Start and end logits per token; the span loss when both positions are given."""
         bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
                          output_qk=output_qk)
         start_logits, end_logits = self.qa_outputs(bert.last_hidden_state).unbind(dim=-1)  # (B, T) each
         return QuestionAnsweringOutput(start_logits=start_logits, end_logits=end_logits, bert=bert,
                                        loss=self.span_loss(start_logits, end_logits, start_positions, end_positions))
 
+    @overload
+    @staticmethod
+    def span_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, start_positions: torch.Tensor,
+                  end_positions: torch.Tensor, reduction: Reduction = ...) -> torch.Tensor: ...
+    @overload
+    @staticmethod
+    def span_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, start_positions: None,
+                  end_positions: None, reduction: Reduction = ...) -> None: ...
+    @overload
     @staticmethod
     def span_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, start_positions: torch.Tensor | None,
-                  end_positions: torch.Tensor | None) -> torch.Tensor | None:
-        """(CE(start) + CE(end)) / 2, or None without positions."""
+                  end_positions: torch.Tensor | None, reduction: Reduction = ...) -> torch.Tensor | None: ...
+    @staticmethod
+    def span_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, start_positions: torch.Tensor | None,
+                  end_positions: torch.Tensor | None, reduction: Reduction = "mean") -> torch.Tensor | None:
+        """(CE(start) + CE(end)) / 2, averaged (or, with ``reduction="sum"``, summed) over the answers;
+        None without positions."""
         if (start_positions is None) != (end_positions is None):
             raise ValueError("Give both start_positions and end_positions (or neither): the loss needs both ends.")
-        if start_positions is None:
+        if start_positions is None or end_positions is None:
             return None
         for name, positions in (("start_positions", start_positions), ("end_positions", end_positions)):
             _check_index(positions, start_logits.shape[1], name)
-        start_loss = classification_loss(start_logits, start_positions, "start_positions")
-        end_loss = classification_loss(end_logits, end_positions, "end_positions")
+        start_loss = classification_loss(start_logits, start_positions, "start_positions", reduction)
+        end_loss = classification_loss(end_logits, end_positions, "end_positions", reduction)
         return (start_loss + end_loss) / 2

@@ -21,8 +21,20 @@ class AttentionOutput:
 
 
 @dataclass
+class SelfAttentionOutput:
+    """Multi-head self-attention's result (MultiHeadSelfAttention): every head's context, concatenated,
+    *before* the output projection W_o (which belongs to the attention sublayer), and what it saw."""
+
+    context: Tensor  # (B, T, H): the heads' contexts side by side (head h in columns h*hd .. (h+1)*hd)
+    weights: Tensor | None = None  # (B, nh, T, T) attention weights, when output_attentions
+    queries: Tensor | None = None  # (B, nh, T, hd) per-head queries, when output_qk (the neuron view)
+    keys: Tensor | None = None  # (B, nh, T, hd) per-head keys, when output_qk
+
+
+@dataclass
 class LayerOutput:
-    """A self-attention block's or an encoder layer's new hidden state, and what its attention saw."""
+    """An attention sublayer's or an encoder layer's new hidden state (after the output projection,
+    residual and LayerNorm), and what its attention saw."""
 
     hidden: Tensor  # (B, T, H)
     weights: Tensor | None = None  # (B, nh, T, T) attention weights, when output_attentions

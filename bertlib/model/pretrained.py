@@ -18,8 +18,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from ..errors import BertlibInputError, UnsafeFileError, safe_torch_load
-from .config import BertConfig
+from bertlib.errors import BertlibInputError, UnsafeFileError, safe_torch_load
+from bertlib.model.config import BertConfig
 
 #: Where each task head lives in a checkpoint, outside the `bert.` trunk.
 HEAD_PREFIXES = ("cls.", "classifier.", "qa_outputs.")
@@ -108,6 +108,7 @@ class PretrainedModel(nn.Module):
     head_prefixes: tuple[str, ...] = ()
 
     def __init__(self, config: BertConfig):
+        """Keep `config` (saved beside the weights by `save_pretrained`)."""
         super().__init__()
         self.config = config
         self.load_report: LoadReport | None = None  # set by from_pretrained

@@ -118,6 +118,7 @@ class BasicTokenizer:
     """
 
     def __init__(self, lowercase: bool = True, strip_accents: bool | None = None):
+        """Lower-case (and strip accents, unless told otherwise) when `lowercase`."""
         self.lowercase = lowercase
         self.strip_accents = lowercase if strip_accents is None else strip_accents
         self._replacements: dict[str, str] = {}

@@ -17,7 +17,7 @@ Rules that matter when you use it:
 - The special tokens written literally in a text (``"the cat [MASK] down"``) become those tokens, as
   in Hugging Face; pass ``split_special_tokens=True`` to read them as ordinary text.
 - Bad input is refused, never reinterpreted: a `max_length` too small for the special tokens (2 for
-  one text, 3 for a pair), a negative `stride`, one string given to `encode_batch` (it is not a list
+  one text, 3 for a pair), one string given to `encode_batch` (it is not a list
   of characters), a float or out-of-range id given to `decode`, a setting of the wrong type in
   tokenizer_config.json. Each raises `bertlib.errors.BertlibInputError` (a ValueError) naming the
   value, where it came from, and the fix.
@@ -44,6 +44,7 @@ import torch
 
 from bertlib.errors import BertlibInputError
 from bertlib.tokenization.basic import BasicTokenizer
+from bertlib.tokenization.batch import Batch
 from bertlib.tokenization.wordpiece import CLS, MASK, PAD, SEP, SPECIAL_TOKENS, UNK, Vocab, WordPiece
 
 Truncation = Literal[False, True, "longest_first", "only_first", "only_second"]
@@ -66,6 +67,7 @@ class TokenizedText:
     word_ids: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
+        """The number of tokens."""
         return len(self.ids)
 
     def window(self, start: int, stop: int) -> TokenizedText:
@@ -82,6 +84,7 @@ class TokenizedText:
         self.word_ids.append(self.next_word_id() if word_id is None else word_id)
 
     def next_word_id(self) -> int:
+        """The word id the next new word gets: one more than the last, 0 at the start."""
         return self.word_ids[-1] + 1 if self.word_ids else 0
 
 
@@ -102,6 +105,7 @@ class Encoding:
     special_tokens_mask: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
+        """The number of tokens, special tokens and padding included."""
         return len(self.input_ids)
 
     def add_special(self, token: str, token_id: int, type_id: int = 0, attention: int = 1) -> None:
@@ -129,44 +133,35 @@ class Encoding:
 
 
 @dataclass
-class TensorBatch:
-    """A batch as tensors, ready for a model; all three are int64 of shape (B, T)."""
-
-    input_ids: torch.Tensor  # (B, T)
-    token_type_ids: torch.Tensor  # (B, T)
-    attention_mask: torch.Tensor  # (B, T)
-
-    def to(self, device: str | torch.device) -> TensorBatch:
-        return TensorBatch(
-            self.input_ids.to(device), self.token_type_ids.to(device), self.attention_mask.to(device)
-        )
-
-
-@dataclass
 class BatchEncoding:
     """The encodings of a batch, padded to a common length unless padding=False."""
 
     encodings: list[Encoding]
 
     def __len__(self) -> int:
+        """The number of encodings."""
         return len(self.encodings)
 
     def __getitem__(self, index: int) -> Encoding:
+        """The encoding at `index`."""
         return self.encodings[index]
 
     @property
     def input_ids(self) -> list[list[int]]:
+        """Each encoding's token ids."""
         return [e.input_ids for e in self.encodings]
 
     @property
     def token_type_ids(self) -> list[list[int]]:
+        """Each encoding's token type ids (0 = first text, 1 = second)."""
         return [e.token_type_ids for e in self.encodings]
 
     @property
     def attention_mask(self) -> list[list[int]]:
+        """Each encoding's attention mask (1 = real token, 0 = padding)."""
         return [e.attention_mask for e in self.encodings]
 
-    def to_tensors(self) -> TensorBatch:
+    def to_tensors(self) -> Batch:
         """The batch as int64 tensors of shape (B, T)."""
         lengths = sorted({len(e) for e in self.encodings})
         if len(lengths) > 1:
@@ -174,7 +169,7 @@ class BatchEncoding:
                 f"The encodings have different lengths ({lengths[0]} to {lengths[-1]}), so they cannot "
                 "form a tensor; encode the batch with padding='longest' or padding='max_length'."
             )
-        return TensorBatch(
+        return Batch(
             torch.tensor(self.input_ids, dtype=torch.long),  # (B, T)
             torch.tensor(self.token_type_ids, dtype=torch.long),  # (B, T)
             torch.tensor(self.attention_mask, dtype=torch.long),  # (B, T)
@@ -192,6 +187,7 @@ class BertTokenizer:
         model_max_length: int = DEFAULT_MAX_LENGTH,
         split_special_tokens: bool = False,
     ):
+        """A tokenizer over `vocab`; every setting is checked (a wrong type is an error)."""
         _check_bool("lowercase", lowercase, "True for an uncased vocabulary, False for a cased one")
         if strip_accents is not None:
             _check_bool("strip_accents", strip_accents, "or None to follow lowercase")
@@ -271,6 +267,21 @@ class BertTokenizer:
         self._add_words(out, text, position, len(text))
         return out
 
+    def tokenize_words(self, words: Sequence[str]) -> TokenizedText:
+        """The tokens of a text already split into `words` (Hugging Face's ``is_split_into_words``):
+        `word_ids` index `words`, and each word's offsets are within that word. A word that tokenizes
+        to nothing (only control characters) becomes one [UNK], so that it keeps its place (and its
+        label, for word-level tasks)."""
+        out = TokenizedText()
+        unk = self.vocab.special.unk
+        for word_id, word in enumerate(words):
+            pieces = self.tokenize_with_offsets(word)
+            if not pieces.ids:
+                out.add(UNK, unk, (0, len(word)), word_id)
+            for token, token_id, offsets in zip(pieces.tokens, pieces.ids, pieces.offsets, strict=True):
+                out.add(token, token_id, offsets, word_id)
+        return out
+
     def _special_tokens_in(self, text: str) -> list[re.Match]:
         """Where [CLS], [MASK] and the other special tokens are written in `text`."""
         return [] if self.split_special_tokens else list(self._special_token_pattern.finditer(text))
@@ -324,49 +335,6 @@ class BertTokenizer:
         first, second = _truncate(first, second, limit, truncation)
         return self.build_inputs(first, second, pad_to=limit if padding == "max_length" else None)
 
-    def encode_windows(
-        self,
-        text: str,
-        pair: str | None = None,
-        *,
-        max_length: int | None = None,
-        stride: int = 0,
-        padding: Padding = False,
-    ) -> list[Encoding]:
-        """Overlapping windows over a long input, each one model input, for question answering.
-
-        With a pair, `text` (the question) is in every window and `pair` (the context) is cut into
-        windows; without one, `text` is. Consecutive windows share `stride` tokens, as in Hugging
-        Face's ``return_overflowing_tokens=True, stride=...``. An input that fits gives one window.
-        `stride` must be 0 or more and less than the room a window has: every token is in a window.
-        """
-        _check_text("text", text, "encode_windows")
-        if pair is not None:
-            _check_text("pair", pair, "encode_windows")
-        if isinstance(stride, bool) or not isinstance(stride, int) or stride < 0:
-            raise BertlibInputError(
-                f"stride={stride!r}: it is how many tokens consecutive windows share, so it must be a whole "
-                "number, 0 or more (a negative stride would skip tokens between windows). Use e.g. "
-                "stride=128 with max_length=384, or stride=0 for windows that do not overlap."
-            )
-        _check_option("padding", padding, PADDINGS)
-        limit = self._limit(max_length, pair=pair is not None)
-        fixed = None if pair is None else self.tokenize_with_offsets(text)
-        moving = self.tokenize_with_offsets(text if pair is None else pair)
-        size = limit - _special_count(fixed is not None) - (len(fixed) if fixed else 0)
-        if size <= stride:
-            raise BertlibInputError(
-                f"Each window has room for {size} tokens of the windowed text (max_length={limit}), which "
-                f"must be more than stride={stride}; use a larger max_length, a smaller stride or a shorter "
-                "question."
-            )
-        pad_to = limit if padding == "max_length" else None
-        starts = _window_starts(len(moving), size, step=size - stride)
-        windows = [moving.window(start, start + size) for start in starts]
-        if fixed is None:
-            return [self.build_inputs(window, pad_to=pad_to) for window in windows]
-        return [self.build_inputs(fixed, window, pad_to=pad_to) for window in windows]
-
     def encode_batch(
         self,
         texts: Sequence[str],
@@ -411,7 +379,10 @@ class BertTokenizer:
         self, first: TokenizedText, second: TokenizedText | None = None, *, pad_to: int | None = None
     ) -> Encoding:
         """``[CLS] first [SEP]`` or ``[CLS] first [SEP] second [SEP]``, padded to `pad_to` tokens if given.
-        No length check: `encode` checks and truncates, then calls this."""
+
+        The one input builder of bertlib: `encode` and every feature maker of bertlib.data call it.
+        No length check: `encode` checks and truncates, then calls this; feature makers check their own
+        limits (a QA window, for instance, is cut by `bertlib.tokenization.windows.window_starts`)."""
         special = self.vocab.special
         encoding = Encoding()
         encoding.add_special(CLS, special.cls)
@@ -628,11 +599,3 @@ def _room_left(budget: int, other_length: int, truncation: str) -> int:
             "max_length."
         )
     return budget - other_length
-
-
-def _window_starts(length: int, size: int, step: int) -> list[int]:
-    """Where windows of `size` tokens start, `step` apart, until one reaches the end (at least one)."""
-    starts = [0]
-    while starts[-1] + size < length:
-        starts.append(starts[-1] + step)
-    return starts

@@ -42,6 +42,7 @@ class Vocab:
     """Token <-> id, as in vocab.txt: one token per line, the id is the line number (from 0)."""
 
     def __init__(self, tokens: Iterable[str], source: str = "the vocabulary"):
+        """The vocabulary of `tokens` in order (id = position); `source` names it in errors."""
         self.tokens: tuple[str, ...] = tuple(tokens)
         self.ids: dict[str, int] = {}
         for index, token in enumerate(self.tokens):
@@ -87,15 +88,19 @@ class Vocab:
         return path
 
     def __len__(self) -> int:
+        """The number of tokens."""
         return len(self.tokens)
 
     def __contains__(self, token: str) -> bool:
+        """Whether `token` is in the vocabulary."""
         return token in self.ids
 
     def __eq__(self, other: object) -> bool:
+        """Two vocabularies are equal when they hold the same tokens in the same order."""
         return isinstance(other, Vocab) and self.tokens == other.tokens
 
     def __repr__(self) -> str:
+        """``Vocab(N tokens)``."""
         return f"Vocab({len(self)} tokens)"
 
 
@@ -147,6 +152,8 @@ class WordPiece:
     """
 
     def __init__(self, vocab: Vocab, max_input_chars_per_word: int = 100, cache_size: int = 65536):
+        """Greedy longest-match-first over `vocab`; a word longer than `max_input_chars_per_word`
+        characters becomes [UNK]; the pieces of `cache_size` recent words are remembered."""
         self.vocab = vocab
         self.max_input_chars_per_word = max_input_chars_per_word
         # No piece is longer than the longest token (without its ##): no need to try longer ones.

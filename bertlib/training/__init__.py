@@ -2,11 +2,12 @@
 
 - optim.py: AdamW without decay on biases and LayerNorm; linear warm-up and decay;
 - metrics.py: MLM / NSP, classification, entity (conlleval) and SQuAD scores;
-- batches.py: batch order as a pure function of (seed, position), shared out over processes;
+- sampling.py: batch order as a pure function of (seed, position), shared out over processes;
 - objectives.py: each task's loss as sums and counts;
 - trainer.py: the loop (`train`, `TrainingConfig`, `History`);
 - checkpoint.py: HF weights plus training state, for bit-identical resume;
 - distributed.py: devices, torchrun process groups and DDP;
+- registry.py: one `TaskSpec` per fine-tuning task (splits, budget, evidence contenders, CLI help);
 - pretraining.py, finetuning.py: the course's runs; evidence.py: does pre-training help?
 - baselines.py: the bag-of-words logistic regression.
 
@@ -15,9 +16,17 @@
     ner = finetune_for_notebook("ner")     # from the shipped checkpoint
 """
 
-from .checkpoint import load_checkpoint, save_checkpoint, seed_everything
-from .finetuning import BUDGETS, FinetuneOptions, FinetuneRun, finetune, finetune_for_notebook
-from .metrics import (
+from bertlib.training.checkpoint import load_checkpoint, save_checkpoint, seed_everything
+from bertlib.training.finetuning import (
+    FinetuneOptions,
+    FinetuneRun,
+    PredictedLabels,
+    PredictedSpans,
+    PredictedTags,
+    finetune,
+    finetune_for_notebook,
+)
+from bertlib.training.metrics import (
     classification_scores,
     entity_scores,
     exact_match,
@@ -26,27 +35,28 @@ from .metrics import (
     squad_scores,
     token_f1,
 )
-from .pretraining import (
-    PretrainOptions,
+from bertlib.training.pretraining import (
     PretrainRun,
-    ShippedModel,
+    PretrainRunOptions,
     evaluate_pretraining,
     live_pretraining_demo,
-    load_shipped,
     pretrain,
-    shipped_checkpoint,
 )
-from .trainer import Evaluation, History, TrainingConfig, train
+from bertlib.training.registry import TaskBudget, TaskSpec, register_task, task_spec, task_specs, unregister_task
+from bertlib.training.trainer import Evaluation, History, TrainingConfig, train
 
 __all__ = [
-    "BUDGETS",
     "Evaluation",
     "FinetuneOptions",
     "FinetuneRun",
     "History",
-    "PretrainOptions",
+    "PredictedLabels",
+    "PredictedSpans",
+    "PredictedTags",
     "PretrainRun",
-    "ShippedModel",
+    "PretrainRunOptions",
+    "TaskBudget",
+    "TaskSpec",
     "TrainingConfig",
     "classification_scores",
     "entity_scores",
@@ -56,14 +66,16 @@ __all__ = [
     "finetune_for_notebook",
     "live_pretraining_demo",
     "load_checkpoint",
-    "load_shipped",
     "normalize_answer",
     "perplexity",
     "pretrain",
+    "register_task",
     "save_checkpoint",
     "seed_everything",
-    "shipped_checkpoint",
     "squad_scores",
+    "task_spec",
+    "task_specs",
     "token_f1",
     "train",
+    "unregister_task",
 ]

@@ -32,6 +32,8 @@ def ngrams(text: str, max_n: int = 2) -> list[str]:
 
 @dataclass(frozen=True)
 class FeatureWeight:
+    """A bag-of-words feature and its learned weight."""
+
     feature: str
     weight: float  # towards the highest label (for two labels: towards positive)
 
@@ -40,6 +42,7 @@ class BagOfWordsClassifier:
     """Logistic regression (softmax for more than two labels) on binary n-gram features."""
 
     def __init__(self, max_n: int = 2, l2: float = 1e-3, max_iter: int = 500):
+        """Word n-grams up to `max_n`, L2 penalty `l2`, at most `max_iter` L-BFGS iterations."""
         self.max_n = max_n
         self.l2 = l2
         self.max_iter = max_iter
@@ -55,6 +58,7 @@ class BagOfWordsClassifier:
         return x
 
     def fit(self, texts: Sequence[str], labels: Sequence[int]) -> BagOfWordsClassifier:
+        """Learn the vocabulary and the logistic regression from labelled texts."""
         if len(texts) != len(labels) or not texts:
             raise ValueError(f"fit needs as many labels as texts, and at least one; got {len(texts)} and {len(labels)}")
         for text in texts:
@@ -78,12 +82,14 @@ class BagOfWordsClassifier:
         return self
 
     def predict(self, texts: Sequence[str]) -> list[int]:
+        """The predicted label of each text."""
         if self.linear is None:
             raise RuntimeError("call fit() before predict()")
         with torch.no_grad():
             return self.linear(self.featurize(texts)).argmax(dim=-1).tolist()
 
     def accuracy(self, texts: Sequence[str], labels: Sequence[int]) -> float:
+        """The fraction of texts whose label is predicted exactly."""
         predictions = self.predict(texts)
         return sum(int(p == y) for p, y in zip(predictions, labels)) / len(labels)
 

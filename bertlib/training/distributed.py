@@ -4,7 +4,7 @@
 variables, its RANK, LOCAL_RANK and WORLD_SIZE. `start_processes` reads them and joins the group
 (gloo on CPU, nccl on CUDA); without them it describes a single process and joins nothing, so
 the same code runs both ways. Its job ends at the process group, the device and sums over
-processes; which examples each process trains on is `batches.py`'s job.
+processes; which examples each process trains on is `sampling.py`'s job.
 """
 
 from __future__ import annotations
@@ -51,10 +51,12 @@ class ProcessGroup:
 
     @property
     def distributed(self) -> bool:
+        """Whether more than one process trains."""
         return self.world_size > 1
 
 
 def launched_by_torchrun() -> bool:
+    """Whether torchrun started this process (it sets RANK and WORLD_SIZE)."""
     return "RANK" in os.environ and "WORLD_SIZE" in os.environ
 
 

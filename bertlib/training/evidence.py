@@ -22,54 +22,42 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bertlib.data.tasks import load_sentiment
 from bertlib.errors import BertlibInputError
 from bertlib.paths import DATA_DIR
-
-from .baselines import fit_bag_of_words
-from .checkpoint import atomic_write_text
-from .finetuning import BUDGETS, TASKS, FineTuningTask, FinetuneOptions, finetune, make_task
+from bertlib.training.baselines import fit_bag_of_words
+from bertlib.training.checkpoint import atomic_write_text
+from bertlib.training.finetuning import FinetuneOptions, FineTuningTask, finetune, make_task
+from bertlib.training.registry import Contender, task_names, task_spec, task_specs
 
 EVIDENCE_FILE = "evidence.json"
-#: The test splits scored per task; sentiment's negation-heavy split is its own row.
-TEST_SPLITS = {"sentiment": ("test", "test_negation"), "ner": ("test",), "qa": ("test",)}
 #: Pre-trained must beat random init by this many points (percent) on every test split.
 MIN_GAIN_POINTS = 10.0
 
 
-@dataclass(frozen=True)
-class Contender:
-    """One of the models compared: how it starts, and (sentiment) how it pools."""
-
-    name: str
-    init: str  # "pretrained" or "random"
-    pooling: str = "mean"
-
-
-CONTENDERS = {
-    "sentiment": (Contender("pre-trained", "pretrained"), Contender("random init", "random"),
-                  Contender("pre-trained, [CLS] pooling", "pretrained", "cls"),
-                  Contender("random init, [CLS] pooling", "random", "cls")),
-    "ner": (Contender("pre-trained", "pretrained"), Contender("random init", "random")),
-    "qa": (Contender("pre-trained", "pretrained"), Contender("random init", "random")),
-}
 BAG_OF_WORDS = "bag-of-words"
+
+
+def _all_tasks() -> tuple[str, ...]:
+    return task_names()
 
 
 @dataclass(frozen=True)
 class EvidencePlan:
+    """What the evidence runs: how many seeds, on which registered tasks, from which checkpoint."""
+
     seeds: int = 5
-    tasks: tuple[str, ...] = TASKS
+    tasks: tuple[str, ...] = field(default_factory=_all_tasks)
     checkpoint: Path | None = None  # default: the shipped checkpoint
     allow_unfinished: bool = False  # accept a checkpoint whose pre-training run did not finish
 
     def __post_init__(self) -> None:
+        """Refuse a bad seed count or an unknown task, naming the option."""
         if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
             raise BertlibInputError(f"seeds={self.seeds!r} (--seeds) must be a whole number of at least 1: each "
                                     "model needs a seed to be scored (5 gives a mean and a spread).")
-        unknown = [task for task in self.tasks if task not in TASKS]
+        unknown = [task for task in self.tasks if task not in task_specs()]
         if isinstance(self.tasks, str) or unknown or not self.tasks:
-            raise BertlibInputError(f"tasks={self.tasks!r} (--tasks): choose among {', '.join(TASKS)}, "
+            raise BertlibInputError(f"tasks={self.tasks!r} (--tasks): choose among {', '.join(task_names())}, "
                                     "e.g. --tasks sentiment,ner (Python: a tuple).")
 
 
@@ -87,10 +75,12 @@ class Row:
 
     @property
     def mean(self) -> float:
+        """The mean over the seeds."""
         return statistics.fmean(self.values)
 
     @property
     def std(self) -> float:
+        """The sample standard deviation over the seeds (0 for one seed)."""
         return statistics.stdev(self.values) if len(self.values) > 1 else 0.0
 
     def cell(self) -> str:
@@ -101,6 +91,8 @@ class Row:
 
 @dataclass(frozen=True)
 class TargetCheck:
+    """One of the evidence's targets, whether it holds, and the numbers behind it."""
+
     target: str
     holds: bool
     detail: str
@@ -111,8 +103,8 @@ class TargetCheck:
 
 def run_contender(task: FineTuningTask, contender: Contender, plan: EvidencePlan, progress: bool) -> list[Row]:
     """Search the learning rate on dev (seed 0), then run every seed at the best one; one Row per test split."""
-    budget = BUDGETS[task.name]
-    splits = TEST_SPLITS[task.name]
+    spec = task_spec(task.name)
+    budget, splits = spec.budget, spec.test_splits
 
     def options(eval_splits: tuple[str, ...]) -> FinetuneOptions:
         return FinetuneOptions(task=task.name, init=contender.init, checkpoint=plan.checkpoint,
@@ -135,25 +127,27 @@ def run_contender(task: FineTuningTask, contender: Contender, plan: EvidencePlan
     return rows
 
 
-def bag_of_words_rows(seeds: int) -> list[Row]:
-    """The deterministic bag-of-words baseline on sentiment's test splits (its value repeated per seed)."""
+def bag_of_words_rows(seeds: int, task: FineTuningTask) -> list[Row]:
+    """The deterministic bag-of-words baseline on a sentence-label task's test splits (its value
+    repeated per seed); the course's is sentiment. Its examples have `.text` and `.label`."""
     def texts_labels(split: str) -> tuple[list[str], list[int]]:
-        examples = load_sentiment(split)
+        examples = task.examples(split)
         return [e.text for e in examples], [e.label for e in examples]
 
     model = fit_bag_of_words(texts_labels("train"), texts_labels("dev"))
-    return [Row("sentiment", split, "accuracy", BAG_OF_WORDS, [model.accuracy(*texts_labels(split))] * seeds)
-            for split in TEST_SPLITS["sentiment"]]
+    return [Row(task.name, split, "accuracy", BAG_OF_WORDS, [model.accuracy(*texts_labels(split))] * seeds)
+            for split in task_spec(task.name).test_splits]
 
 
 def collect_rows(plan: EvidencePlan, progress: bool = True) -> list[Row]:
+    """Every contender of every planned task (and the bag of words where the task's entry asks)."""
     rows: list[Row] = []
     for name in plan.tasks:
         task = make_task(FinetuneOptions(task=name, checkpoint=plan.checkpoint))
-        for contender in CONTENDERS[name]:
+        for contender in task_spec(name).contenders:
             rows += run_contender(task, contender, plan, progress)
-        if name == "sentiment":
-            rows += bag_of_words_rows(plan.seeds)
+        if task_spec(name).bag_of_words:
+            rows += bag_of_words_rows(plan.seeds, task)
     return rows
 
 
@@ -205,11 +199,14 @@ def evidence_table(rows: list[Row]) -> str:
 
 
 def checks_text(checks: list[TargetCheck]) -> str:
+    """The target checks as a markdown checklist."""
     return "\n".join(f"- [{'x' if c.holds else ' '}] {c.target}: {c.detail}" for c in checks)
 
 
 @dataclass
 class EvidenceResult:
+    """The evidence: every row, the target checks, and how it was made."""
+
     rows: list[Row]
     checks: list[TargetCheck]
     command: str = ""
@@ -218,15 +215,18 @@ class EvidenceResult:
 
     @property
     def all_hold(self) -> bool:
+        """Whether every target holds."""
         return all(c.holds for c in self.checks)
 
     def to_dict(self) -> dict:
+        """The result as JSON-ready data (data/evidence.json)."""
         return {"command": self.command, "seeds": self.seeds, "budgets": self.budgets,
                 "rows": [asdict(r) for r in self.rows], "checks": [asdict(c) for c in self.checks],
                 "table": evidence_table(self.rows)}
 
     @classmethod
     def from_dict(cls, data: dict) -> EvidenceResult:
+        """A result read back from `to_dict`'s data."""
         return cls(rows=[Row(**r) for r in data["rows"]], checks=[TargetCheck(**c) for c in data["checks"]],
                    command=data["command"], seeds=data["seeds"], budgets=data["budgets"])
 
@@ -236,7 +236,7 @@ def run_evidence_plan(plan: EvidencePlan, out: Path | None = None, progress: boo
     """Run every comparison, print the table and the target checks, and save the JSON."""
     rows = collect_rows(plan, progress)
     result = EvidenceResult(rows, check_targets(rows), command, plan.seeds,
-                            {name: asdict(BUDGETS[name]) for name in plan.tasks})
+                            {name: asdict(task_spec(name).budget) for name in plan.tasks})
     out = out or DATA_DIR / EVIDENCE_FILE
     atomic_write_text(out, json.dumps(result.to_dict(), indent=2) + "\n")
     print(evidence_table(rows))

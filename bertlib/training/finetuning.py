@@ -1,7 +1,10 @@
 """Fine-tuning on the embedded tasks: sentiment, named entities and extractive QA.
 
-Each task is a small class that knows its splits, its features (made by `bertlib.data.features`),
-its model head and objective, and how to score predictions with `metrics.py`:
+Each task is a small class that knows its features (made by `bertlib.data.features`), its model
+head and objective, how to predict (`predict` returns `PredictedLabels`, `PredictedTags` or
+`PredictedSpans`) and how to score those predictions with `metrics.py`. Everything else about a
+task (its splits, budget, evidence contenders, CLI help) is its `TaskSpec` in
+bertlib.training.registry; the course's three are registered at the end of the task classes:
 
 - sentiment: sequence classification, accuracy (and macro F1); pooling "mean" or "cls";
 - ner: token classification, the prediction of each word read at its first piece, entity F1;
@@ -29,13 +32,13 @@ from typing import Any, ClassVar
 
 import torch
 
-from bertlib.data.batch import InputBatch
+from bertlib.assets import shipped_checkpoint
 from bertlib.data.features import (
+    best_span,
     classification_features,
     collate_classification,
     collate_qa,
     collate_token_classification,
-    best_span,
     qa_features,
     token_classification_features,
 )
@@ -49,49 +52,38 @@ from bertlib.model import (
 )
 from bertlib.model.pretrained import PretrainedModel
 from bertlib.tokenization import BertTokenizer
+from bertlib.tokenization.batch import Batch
+from bertlib.training.checkpoint import MissingFileError, require_finished, seed_everything
+from bertlib.training.metrics import (
+    ClassificationScores,
+    EntityScores,
+    SquadScores,
+    classification_scores,
+    entity_scores,
+    squad_scores,
+)
+from bertlib.training.objectives import LabelObjective, SpanObjective
+from bertlib.training.registry import (
+    PRETRAINED_VS_RANDOM,
+    Contender,
+    TaskBudget,
+    TaskSpec,
+    register_task,
+    task_spec,
+    task_specs,
+)
+from bertlib.training.sampling import batches_in_order
+from bertlib.training.trainer import History, Objective, Trainer, TrainingConfig, is_real, is_whole
 
-from .batches import Examples, batches_in_order
-from .checkpoint import MissingFileError, require_finished, seed_everything
-from .metrics import ClassificationScores, EntityScores, SquadScores, classification_scores, entity_scores, squad_scores
-from .objectives import LabelObjective, SpanObjective, encoder_inputs
-from .pretraining import shipped_checkpoint
-from .trainer import History, Objective, Trainer, TrainingConfig, is_real, is_whole
-
-TASKS = ("sentiment", "ner", "qa")
 INITS = ("pretrained", "random")
 POOLINGS = ("mean", "cls")
-#: Each task's splits (for --eval-splits).
-SPLITS = {"sentiment": tuple(SENTIMENT_SIZES), "ner": tuple(NER_SIZES), "qa": tuple(QA_SIZES)}
-
-
-@dataclass(frozen=True)
-class TaskBudget:
-    """A task's fine-tuning budget: the same for every model compared on it (evidence.py), and the
-    runs the notebooks make (each under a minute on 2 cores: benchmarks/bench_training.py)."""
-
-    steps: int
-    batch_size: int
-    lr: float  # the rate notebooks use: pre-trained's best on dev in the evidence search
-    lrs: tuple[float, ...]  # the learning-rate grid each model searches on dev for the evidence
-    warmup_fraction: float = 0.1
-
-    def config(self, seed: int = 0, lr: float | None = None, progress: bool = True) -> TrainingConfig:
-        return TrainingConfig(steps=self.steps, batch_size=self.batch_size, lr=lr or self.lr, seed=seed,
-                              warmup_steps=int(self.warmup_fraction * self.steps), progress=progress)
-
-
-BUDGETS = {
-    "sentiment": TaskBudget(steps=300, batch_size=32, lr=2e-3, lrs=(5e-4, 1e-3, 2e-3)),
-    "ner": TaskBudget(steps=300, batch_size=32, lr=5e-4, lrs=(5e-4, 1e-3, 2e-3)),
-    "qa": TaskBudget(steps=400, batch_size=32, lr=1e-3, lrs=(5e-4, 1e-3, 2e-3)),
-}
 
 
 @dataclass(frozen=True)
 class FinetuneOptions:
     """What to fine-tune, from what. The loop's own settings are a `TrainingConfig`."""
 
-    task: str = "sentiment"  # "sentiment", "ner" or "qa"
+    task: str = "sentiment"  # a registered task: "sentiment", "ner" or "qa" (bertlib.training.registry)
     init: str = "pretrained"  # "pretrained": from `checkpoint`; "random": same architecture, fresh weights
     checkpoint: Path | None = None  # a pre-trained model folder (default: the shipped checkpoint)
     pooling: str = "mean"  # sentiment only: "mean" of the top layer, or the pooled "cls" vector
@@ -102,8 +94,8 @@ class FinetuneOptions:
     allow_unfinished: bool = False  # accept a checkpoint whose pre-training run did not finish
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise BertlibInputError(f"Unknown task {self.task!r} (--task); choose one of {', '.join(TASKS)}.")
+        """Refuse an unknown task or a setting of the wrong type or range, naming its option and the fix."""
+        spec = task_spec(self.task)
         if self.init not in INITS:
             raise BertlibInputError(f"init={self.init!r} (--init); choose 'pretrained' (from a checkpoint) or "
                                     "'random'.")
@@ -124,29 +116,59 @@ class FinetuneOptions:
             raise BertlibInputError(f"dropout={self.dropout!r} (--dropout) must be a number from 0 up to, but "
                                     "not including, 1 (e.g. 0.1).")
         splits = self.eval_splits
-        if isinstance(splits, str) or not splits or any(s not in SPLITS[self.task] for s in splits):
+        if isinstance(splits, str) or not splits or any(s not in spec.splits for s in splits):
             raise BertlibInputError(
                 f"eval_splits={splits!r} (--eval-splits): give one or more of the {self.task} splits "
-                f"{', '.join(SPLITS[self.task])}, e.g. --eval-splits dev,test (Python: a tuple).")
+                f"{', '.join(spec.splits)}, e.g. --eval-splits dev,test (Python: a tuple).")
         if not isinstance(self.allow_unfinished, bool):
             raise BertlibInputError(f"allow_unfinished={self.allow_unfinished!r} must be True or False.")
 
     @property
     def checkpoint_dir(self) -> Path:
+        """The pre-trained model folder to start from: `checkpoint`, or the shipped one."""
         return Path(self.checkpoint) if self.checkpoint is not None else shipped_checkpoint()
 
 
 # -- the tasks --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PredictedLabels:
+    """A sentence-classification model's predictions over a split: one class index per example."""
+
+    labels: list[int]
+
+
+@dataclass(frozen=True)
+class PredictedTags:
+    """A token-classification model's predictions over a split: one tag per word of each example,
+    read at the word's first piece (where its gold label sits)."""
+
+    tags: list[list[str]]
+
+
+@dataclass(frozen=True)
+class PredictedSpans:
+    """An extractive-QA model's predictions over a split: each question's answer text ("" if no
+    window offers a valid span), by example id."""
+
+    answers: dict[str, str]
+
+
 class FineTuningTask(ABC):
-    """A labelled task: its splits, features, head, objective and scores."""
+    """A labelled task: its splits, features, head, objective, predictions and scores.
+
+    `outputs` runs a model over a split (batch by batch); `predict` turns those outputs into the
+    task's predictions (labels, tags or spans); `score` compares them with the gold labels. A new
+    task subclasses this and registers a `TaskSpec` (bertlib.training.registry).
+    """
 
     name: ClassVar[str]
     model_class: ClassVar[type[PretrainedModel]]
     headline: ClassVar[str]  # the metric that sums up a run (the evidence table's)
 
     def __init__(self, tokenizer: BertTokenizer, max_seq_length: int = 64, doc_stride: int = 32):
+        """A task whose inputs have `max_seq_length` tokens (QA windows move `doc_stride`)."""
         self.tokenizer, self.max_seq_length, self.doc_stride = tokenizer, max_seq_length, doc_stride
         self._made: dict[tuple[str, str], Any] = {}  # (what, split) -> examples, features or tensors
 
@@ -157,25 +179,32 @@ class FineTuningTask(ABC):
         return self._made[what, split]
 
     def examples(self, split: str) -> list:
+        """The split's examples (made once)."""
         return self._once("examples", split, lambda: self.load(split))
 
     def features(self, split: str) -> list:
+        """The split's features, model inputs with labels (made once)."""
         return self._once("features", split, lambda: self.make_features(self.examples(split)))
 
-    def tensors(self, split: str) -> Examples:
-        return self._once("tensors", split, lambda: self.collate(self.features(split)).as_kwargs())
+    def tensors(self, split: str) -> Batch:
+        """The split's features as one batch of N rows (made once)."""
+        return self._once("tensors", split, lambda: self.collate(self.features(split)))
 
     def config_changes(self, options: FinetuneOptions) -> dict[str, Any]:
         """Settings of the task's head, applied over the pre-trained config."""
         return {}
 
-    def predict(self, model: PretrainedModel, split: str, batch_size: int = 256) -> list:
-        """The model's outputs over a split, batch by batch, in eval mode."""
+    def outputs(self, model: PretrainedModel, split: str, batch_size: int = 256) -> list[Any]:
+        """The model's outputs over a split, batch by batch, in eval mode and without gradients."""
         model.eval()
         device = next(model.parameters()).device
         with torch.no_grad():
-            return [model(**encoder_inputs({k: v.to(device) for k, v in batch.items()}))
+            return [model(**batch.to(device).as_kwargs())
                     for batch in batches_in_order(self.tensors(split), batch_size)]
+
+    def score(self, model: PretrainedModel, split: str) -> Any:
+        """The task's metrics on a split (a dataclass from metrics.py), from `predict`."""
+        return self.score_predictions(self.predict(model, split), split)
 
     @abstractmethod
     def load(self, split: str) -> list:
@@ -186,7 +215,7 @@ class FineTuningTask(ABC):
         """Model inputs with labels, one or more per example (QA: one per window)."""
 
     @abstractmethod
-    def collate(self, features: list) -> InputBatch:
+    def collate(self, features: list) -> Batch:
         """Features as one padded batch of tensors."""
 
     @abstractmethod
@@ -194,83 +223,117 @@ class FineTuningTask(ABC):
         """The loss the trainer minimises."""
 
     @abstractmethod
-    def score(self, model: PretrainedModel, split: str) -> Any:
-        """The task's metrics on a split (a dataclass from metrics.py)."""
+    def predict(self, model: PretrainedModel, split: str) -> Any:
+        """The model's predictions over a split: PredictedLabels, PredictedTags or PredictedSpans."""
+
+    @abstractmethod
+    def score_predictions(self, predicted: Any, split: str) -> Any:
+        """The task's metrics of `predict`'s result against the split's gold labels."""
 
 
 class SentimentTask(FineTuningTask):
+    """Sentence classification: negative (0) or positive (1); accuracy and macro F1."""
+
     name, model_class, headline = "sentiment", BertForSequenceClassification, "accuracy"
     label_names = ("negative", "positive")
 
     def load(self, split: str) -> list:
+        """The sentiment split's examples."""
         return load_sentiment(split)
 
     def make_features(self, examples: list) -> list:
+        """`[CLS] text [SEP]` and the label, per example."""
         return classification_features(examples, self.tokenizer, self.max_seq_length)
 
-    def collate(self, features: list) -> InputBatch:
+    def collate(self, features: list) -> Batch:
+        """A ClassificationBatch."""
         return collate_classification(features, self.tokenizer.vocab.special.pad)
 
     def config_changes(self, options: FinetuneOptions) -> dict[str, Any]:
+        """Two labels, and the options' pooling."""
         return {"num_labels": 2, "label_names": self.label_names, "classifier_pooling": options.pooling}
 
     def objective(self) -> Objective:
+        """Cross-entropy per sentence."""
         return LabelObjective("classification")
 
-    def score(self, model: PretrainedModel, split: str) -> ClassificationScores:
-        predicted = torch.cat([out.logits.argmax(-1) for out in self.predict(model, split)]).tolist()
-        return classification_scores(predicted, [f.label for f in self.features(split)], self.label_names)
+    def predict(self, model: PretrainedModel, split: str) -> PredictedLabels:
+        """The class with the highest logit, per example."""
+        return PredictedLabels(torch.cat([out.logits.argmax(-1) for out in self.outputs(model, split)]).tolist())
+
+    def score_predictions(self, predicted: PredictedLabels, split: str) -> ClassificationScores:
+        """Accuracy and macro F1 against the examples' labels."""
+        return classification_scores(predicted.labels, [f.label for f in self.features(split)], self.label_names)
 
 
 class NerTask(FineTuningTask):
+    """Token classification: a BIO tag per word, read at its first piece; entity F1 (conlleval)."""
+
     name, model_class, headline = "ner", BertForTokenClassification, "f1"
 
     def load(self, split: str) -> list:
+        """The NER split's examples."""
         return load_ner(split)
 
     def make_features(self, examples: list) -> list:
+        """Pieces with each word's label on its first piece, -100 elsewhere."""
         return token_classification_features(examples, self.tokenizer, NER_LABELS, self.max_seq_length)
 
-    def collate(self, features: list) -> InputBatch:
+    def collate(self, features: list) -> Batch:
+        """A TokenClassificationBatch."""
         return collate_token_classification(features, self.tokenizer.vocab.special.pad)
 
     def config_changes(self, options: FinetuneOptions) -> dict[str, Any]:
+        """One label per NER tag."""
         return {"num_labels": len(NER_LABELS), "label_names": NER_LABELS}
 
     def objective(self) -> Objective:
+        """Cross-entropy per tagged word."""
         return LabelObjective("tagging")
 
-    def score(self, model: PretrainedModel, split: str) -> EntityScores:
-        """Entity F1 of the tags predicted at each word's first piece (conlleval)."""
-        predicted_ids = [row for out in self.predict(model, split) for row in out.logits.argmax(-1).tolist()]
-        predicted = [[NER_LABELS[row[i]] for i in feature.first_pieces()]
-                     for row, feature in zip(predicted_ids, self.features(split))]
-        gold = [list(example.tags) for example in self.examples(split)]
-        return entity_scores(gold, predicted)
+    def predict(self, model: PretrainedModel, split: str) -> PredictedTags:
+        """Each word's tag: the highest logit at its first piece."""
+        predicted_ids = [row for out in self.outputs(model, split) for row in out.logits.argmax(-1).tolist()]
+        return PredictedTags([[NER_LABELS[row[i]] for i in feature.first_pieces()]
+                              for row, feature in zip(predicted_ids, self.features(split), strict=True)])
+
+    def score_predictions(self, predicted: PredictedTags, split: str) -> EntityScores:
+        """Entity F1 of the predicted tags against the gold ones (conlleval)."""
+        return entity_scores([list(example.tags) for example in self.examples(split)], predicted.tags)
 
 
 class QaTask(FineTuningTask):
+    """Extractive QA over `doc_stride` windows: the best span of all windows; SQuAD EM and F1."""
+
     name, model_class, headline = "qa", BertForQuestionAnswering, "f1"
 
     def load(self, split: str) -> list:
+        """The QA split's examples."""
         return load_qa(split)
 
     def make_features(self, examples: list) -> list:
+        """`[CLS] question [SEP] window [SEP]` per window of each context."""
         return qa_features(examples, self.tokenizer, self.max_seq_length, self.doc_stride)
 
-    def collate(self, features: list) -> InputBatch:
+    def collate(self, features: list) -> Batch:
+        """A QABatch."""
         return collate_qa(features, self.tokenizer.vocab.special.pad)
 
     def objective(self) -> Objective:
+        """(start + end cross-entropy) / 2 per window."""
         return SpanObjective()
 
-    def score(self, model: PretrainedModel, split: str) -> SquadScores:
-        """SQuAD EM and F1 of the answers `answer_texts` reads off the model's logits."""
-        outputs = self.predict(model, split)
+    def predict(self, model: PretrainedModel, split: str) -> PredictedSpans:
+        """Each question's answer text, read off the start and end logits of all its windows."""
+        outputs = self.outputs(model, split)
         starts = torch.cat([out.start_logits for out in outputs]).float()  # (windows, T)
         ends = torch.cat([out.end_logits for out in outputs]).float()  # (windows, T)
+        return PredictedSpans(self.answer_texts(split, starts, ends))
+
+    def score_predictions(self, predicted: PredictedSpans, split: str) -> SquadScores:
+        """SQuAD EM and F1 of the answers against every gold answer."""
         gold = {e.id: [a.text for a in e.answers] for e in self.examples(split)}
-        return squad_scores(self.answer_texts(split, starts, ends), gold)
+        return squad_scores(predicted.answers, gold)
 
     def answer_texts(self, split: str, starts: torch.Tensor, ends: torch.Tensor) -> dict[str, str]:
         """Each question's answer: the best span over all its windows (bertlib.data's `best_span`,
@@ -287,7 +350,26 @@ class QaTask(FineTuningTask):
         return answers
 
 
-TASK_CLASSES: dict[str, type[FineTuningTask]] = {t.name: t for t in (SentimentTask, NerTask, QaTask)}
+# -- the course's tasks, registered (adding a task: its class above, its entry here) ---------------------
+
+_LRS = (5e-4, 1e-3, 2e-3)
+register_task(TaskSpec(
+    name="sentiment", task_class=SentimentTask, title="sentiment", description="classification with negation",
+    splits=tuple(SENTIMENT_SIZES), budget=TaskBudget(steps=300, batch_size=32, lr=2e-3, lrs=_LRS),
+    test_splits=("test", "test_negation"),  # the negation-heavy split is its own row of the evidence
+    contenders=(*PRETRAINED_VS_RANDOM, Contender("pre-trained, [CLS] pooling", "pretrained", "cls"),
+                Contender("random init, [CLS] pooling", "random", "cls")),
+    bag_of_words=True,
+))
+register_task(TaskSpec(
+    name="ner", task_class=NerTask, title="NER", description="PER/LOC/ANIMAL entities",
+    splits=tuple(NER_SIZES), budget=TaskBudget(steps=300, batch_size=32, lr=5e-4, lrs=_LRS),
+))
+register_task(TaskSpec(
+    name="qa", task_class=QaTask, title="QA", description="extractive question answering",
+    splits=tuple(QA_SIZES), budget=TaskBudget(steps=400, batch_size=32, lr=1e-3, lrs=_LRS),
+))
+
 
 
 # -- a run ----------------------------------------------------------------------------------------------
@@ -352,7 +434,7 @@ def resume_options_of(options: FinetuneOptions) -> dict[str, Any]:
 def make_task(options: FinetuneOptions, tokenizer: BertTokenizer | None = None) -> FineTuningTask:
     """The task object, with the checkpoint's tokenizer (its vocab.txt)."""
     tokenizer = tokenizer or BertTokenizer.from_vocab_file(options.checkpoint_dir / "vocab.txt")
-    return TASK_CLASSES[options.task](tokenizer, options.max_seq_length, options.doc_stride)
+    return task_spec(options.task).task_class(tokenizer, options.max_seq_length, options.doc_stride)
 
 
 def finetune(options: FinetuneOptions, config: TrainingConfig, *, out_dir: str | Path | None = None,
@@ -384,7 +466,7 @@ def finetune(options: FinetuneOptions, config: TrainingConfig, *, out_dir: str |
 
 def finetune_for_notebook(task: str, init: str = "pretrained", pooling: str = "mean", seed: int = 0,
                           eval_splits: tuple[str, ...] = ("dev", "test"), progress: bool = True) -> FinetuneRun:
-    """The notebooks' fine-tuning run of `task` (BUDGETS[task], under a minute on 2 cores), from
+    """The notebooks' fine-tuning run of `task` (its registered budget, under a minute on 2 cores), from
     the shipped checkpoint or (init="random") from scratch. Fixed steps and seed: same numbers each time."""
     options = FinetuneOptions(task=task, init=init, pooling=pooling, eval_splits=eval_splits)
-    return finetune(options, BUDGETS[task].config(seed=seed, progress=progress))
+    return finetune(options, task_spec(task).budget.config(seed=seed, progress=progress))

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 
 import torch
 
-IGNORE = -100  # a label that is not scored (padding, unmasked tokens), as in the losses
+from bertlib.tokenization.batch import IGNORE_INDEX
+
 _PUNCTUATION = frozenset(string.punctuation)
 
 
 # -- masked LM and next-sentence prediction ----------------------------------------------------------
 
 
-def accuracy(predictions: torch.Tensor, labels: torch.Tensor, ignore_index: int = IGNORE) -> float:
+def accuracy(predictions: torch.Tensor, labels: torch.Tensor, ignore_index: int = IGNORE_INDEX) -> float:
     """The fraction of scored labels (those that are not `ignore_index`) predicted exactly."""
     if predictions.shape != labels.shape:
         raise ValueError(f"predictions {tuple(predictions.shape)} and labels {tuple(labels.shape)} must have "

@@ -5,35 +5,26 @@ per-batch means is not the mean over a whole step when batches hold different nu
 (each sequence masks a different number of tokens), so every objective returns sums and counts
 and the trainer divides once, by the count over every micro-batch and process (see trainer.py).
 
-The batch columns are those `bertlib.data` makes: `input_ids`, `token_type_ids`,
-`attention_mask`, and per task `masked_positions`/`mlm_labels`/`nsp_labels`, `labels`, or
-`start_positions`/`end_positions`. Its job ends at the loss; metrics are `metrics.py`'s.
+The sums come from the heads' own loss functions with ``reduction="sum"`` (`classification_loss`,
+`BertForQuestionAnswering.span_loss`): each head's loss is written once, in bertlib.model.heads.
+A batch is a `bertlib.tokenization.Batch` subclass made by `bertlib.data`, and the model is called
+the one way, ``model(**batch.as_kwargs())``. Its job ends at the loss; metrics are `metrics.py`'s.
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from .batches import Examples
-from .metrics import IGNORE
+from bertlib.data.features import ClassificationBatch, QABatch, TokenClassificationBatch
+from bertlib.data.pretraining import PretrainingBatch
+from bertlib.model.heads import BertForQuestionAnswering, classification_loss
+from bertlib.tokenization.batch import IGNORE_INDEX
 
 
-def summed_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Σ over labels that are not -100 of -log softmax(logits)[label]; logits (..., C), labels (...)."""
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels.reshape(-1),
-                           ignore_index=IGNORE, reduction="sum")
-
-
-def encoder_inputs(batch: Examples) -> dict[str, torch.Tensor]:
-    """The three inputs every BERT takes, from a batch."""
-    return {"input_ids": batch["input_ids"], "token_type_ids": batch.get("token_type_ids"),
-            "attention_mask": batch.get("attention_mask")}
-
-
-def _labelled(labels: torch.Tensor) -> torch.Tensor:
-    return (labels != IGNORE).sum().float()
+def labelled_count(labels: torch.Tensor) -> torch.Tensor:
+    """How many labels take part in a loss (those that are not -100), as a float scalar."""
+    return (labels != IGNORE_INDEX).sum().float()
 
 
 class PreTrainingObjective:
@@ -41,13 +32,15 @@ class PreTrainingObjective:
 
     terms = ("mlm", "nsp")
 
-    def counts(self, batch: Examples) -> torch.Tensor:
-        return torch.stack([_labelled(batch["mlm_labels"]), _labelled(batch["nsp_labels"])])
+    def counts(self, batch: PretrainingBatch) -> torch.Tensor:
+        """(2,): masked tokens and sentence pairs in the batch."""
+        return torch.stack([labelled_count(batch.mlm_labels), labelled_count(batch.nsp_labels)])
 
-    def sums(self, model: nn.Module, batch: Examples) -> torch.Tensor:
-        out = model(**encoder_inputs(batch), masked_positions=batch["masked_positions"])
-        return torch.stack([summed_cross_entropy(out.mlm_logits, batch["mlm_labels"]),
-                            summed_cross_entropy(out.nsp_logits, batch["nsp_labels"])])
+    def sums(self, model: nn.Module, batch: PretrainingBatch) -> torch.Tensor:
+        """(2,): the summed masked-LM and next-sentence losses."""
+        out = model(**batch.as_kwargs())
+        return torch.stack([classification_loss(out.mlm_logits, batch.mlm_labels, "mlm_labels", reduction="sum"),
+                            classification_loss(out.nsp_logits, batch.nsp_labels, "nsp_labels", reduction="sum")])
 
 
 class LabelObjective:
@@ -55,13 +48,16 @@ class LabelObjective:
     per token with -100 where there is none (NER)."""
 
     def __init__(self, term: str = "classification"):
+        """`term` names the loss in the history ("classification", "tagging")."""
         self.terms = (term,)
 
-    def counts(self, batch: Examples) -> torch.Tensor:
-        return _labelled(batch["labels"])[None]
+    def counts(self, batch: ClassificationBatch | TokenClassificationBatch) -> torch.Tensor:
+        """(1,): the labels that take part in the loss."""
+        return labelled_count(batch.labels)[None]
 
-    def sums(self, model: nn.Module, batch: Examples) -> torch.Tensor:
-        return summed_cross_entropy(model(**encoder_inputs(batch)).logits, batch["labels"])[None]
+    def sums(self, model: nn.Module, batch: ClassificationBatch | TokenClassificationBatch) -> torch.Tensor:
+        """(1,): the summed cross-entropy."""
+        return classification_loss(model(**batch.as_kwargs()).logits, batch.labels, reduction="sum")[None]
 
 
 class SpanObjective:
@@ -69,11 +65,12 @@ class SpanObjective:
 
     terms = ("span",)
 
-    def counts(self, batch: Examples) -> torch.Tensor:
-        return torch.tensor([float(len(batch["start_positions"]))], device=batch["start_positions"].device)
+    def counts(self, batch: QABatch) -> torch.Tensor:
+        """(1,): the answers (one per window) in the batch."""
+        return torch.tensor([float(len(batch.start_positions))], device=batch.start_positions.device)
 
-    def sums(self, model: nn.Module, batch: Examples) -> torch.Tensor:
-        out = model(**encoder_inputs(batch))
-        start = summed_cross_entropy(out.start_logits, batch["start_positions"])
-        end = summed_cross_entropy(out.end_logits, batch["end_positions"])
-        return ((start + end) / 2)[None]
+    def sums(self, model: nn.Module, batch: QABatch) -> torch.Tensor:
+        """(1,): the summed span loss."""
+        out = model(**batch.as_kwargs())
+        return BertForQuestionAnswering.span_loss(out.start_logits, out.end_logits, batch.start_positions,
+                                                  batch.end_positions, reduction="sum")[None]

@@ -62,6 +62,7 @@ class LinearWarmupDecay:
     """
 
     def __init__(self, warmup_steps: int, total_steps: int):
+        """Warm up over `warmup_steps`, reach 0 at `total_steps`."""
         if total_steps < 1 or not 0 <= warmup_steps <= total_steps:
             raise ValueError(f"Need 0 <= warmup_steps ({warmup_steps}) <= total_steps ({total_steps}) and "
                              "total_steps >= 1.")
@@ -69,6 +70,7 @@ class LinearWarmupDecay:
         self.total_steps = total_steps
 
     def __call__(self, step: int) -> float:
+        """The learning-rate factor at `step`: rising linearly to 1 over the warm-up, then falling to 0."""
         if step < self.warmup_steps:
             return step / self.warmup_steps
         return max(0.0, (self.total_steps - step) / max(1, self.total_steps - self.warmup_steps))

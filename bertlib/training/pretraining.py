@@ -5,53 +5,58 @@ set (the last `held_out_documents` stories). Examples are made from each by `ber
 `create_pretraining_examples`, Google's algorithm; the held-out ones always with the same seed,
 so held-out MLM accuracy, perplexity and NSP accuracy of two models are comparable.
 
-    run = pretrain(PretrainOptions(), TrainingConfig(steps=2500, batch_size=64, lr=2e-3, warmup_steps=250))
+    run = pretrain(PretrainRunOptions(), TrainingConfig(steps=2500, batch_size=64, lr=2e-3, warmup_steps=250))
     run.scores.mlm_accuracy, run.history.loss
 
+Three configurations meet here, each named for what it sets: `PretrainRunOptions` (what to
+pre-train: model size, corpus, held-out set), `bertlib.data.MaskingConfig` (how examples are cut
+and masked, derived from the run options by `masking_config`) and `TrainingConfig` (the loop).
+
 Its job ends at a pre-trained model saved with its vocabulary and a record of how it was made;
-the loop itself is `trainer.py`'s, fine-tuning is `finetuning.py`'s.
+the loop itself is `trainer.py`'s, fine-tuning is `finetuning.py`'s, and finding the shipped
+checkpoint is `bertlib.assets`'.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
+from bertlib.assets import HELD_OUT_FILE, RUN_FILE, course_tokenizer
 from bertlib.data.examples import Document
-from bertlib.data.pretraining import PretrainingConfig, collate_pretraining, create_pretraining_examples
+from bertlib.data.pretraining import MaskingConfig, PretrainingBatch, collate_pretraining, create_pretraining_examples
 from bertlib.data.world import load_corpus
 from bertlib.errors import BertlibInputError
 from bertlib.model import PRESETS, BertConfig, BertForPreTraining
-from bertlib.paths import data_path
-from bertlib.tokenization import BertTokenizer
+from bertlib.model.heads import classification_loss
+from bertlib.tokenization import IGNORE_INDEX, BertTokenizer
+from bertlib.training.checkpoint import (
+    atomic_write,
+    atomic_write_json,
+    save_model_files,
+    save_vocab,
+    seed_everything,
+    write_run_state,
+)
+from bertlib.training.metrics import PreTrainingScores, perplexity
+from bertlib.training.objectives import PreTrainingObjective
+from bertlib.training.sampling import batches_in_order
+from bertlib.training.trainer import History, Trainer, TrainingConfig, is_real, is_whole
 
-from .batches import Examples, batches_in_order
-from .checkpoint import atomic_write, atomic_write_json, save_model_files, save_vocab, seed_everything, write_run_state
-from .metrics import IGNORE, PreTrainingScores, perplexity
-from .objectives import PreTrainingObjective, encoder_inputs
-from .trainer import History, TrainingConfig, Trainer, is_real, is_whole
-
-#: The record written beside a pre-trained model: how it was made and how well it does.
-RUN_FILE = "pretraining.json"
-#: The held-out examples it was scored on, written beside it: its score stays checkable even if
-#: the corpus or the example-making code changes later.
-HELD_OUT_FILE = "held_out.safetensors"
 #: The seed of the held-out examples' segmenting and masking: fixed, so every model meets the same.
 HELD_OUT_SEED = 4242
-#: The shipped tiny pre-trained checkpoint, under data/ (see data/README.md).
-SHIPPED_CHECKPOINT = Path("checkpoints") / "bert-tiny-course"
 
 
 @dataclass(frozen=True)
-class PretrainOptions:
-    """What to pre-train, and on what. The loop's own settings are a `TrainingConfig`."""
+class PretrainRunOptions:
+    """What to pre-train, and on what (the `pretrain` command's options). How its examples are masked
+    is a `MaskingConfig` (see `masking_config`); the loop's own settings are a `TrainingConfig`."""
 
     preset: str = "tiny"  # a BertConfig preset: tiny 2/128/2, mini 4/256/4, ... (layers/hidden/heads)
     hidden_size: int | None = None  # a narrower or wider model than the preset's (feed-forward 4 x hidden)
@@ -63,6 +68,7 @@ class PretrainOptions:
     documents: int | None = None  # train on only the first this many documents (None: all)
 
     def __post_init__(self) -> None:
+        """Refuse a setting of the wrong type or range, naming its option and the fix."""
         if self.preset not in PRESETS:
             raise BertlibInputError(f"preset={self.preset!r} (--preset) is not a preset; choose one of "
                                     f"{', '.join(PRESETS)}.")
@@ -83,18 +89,10 @@ class PretrainOptions:
                                     "but not including, 1 (e.g. 0.1).")
 
 
-def shipped_checkpoint() -> Path:
-    """The folder of the tiny BERT pre-trained on the course corpus that ships in data/."""
-    return data_path(*SHIPPED_CHECKPOINT.parts)
-
-
-def course_tokenizer() -> BertTokenizer:
-    """The course's WordPiece tokenizer, from data/vocab.txt."""
-    return BertTokenizer.from_vocab_file(data_path("vocab.txt"))
-
-
 @dataclass(frozen=True)
 class CorpusSplit:
+    """The corpus's documents: those to train on and the held-out ones."""
+
     train: list[Document]
     held_out: list[Document]
 
@@ -114,24 +112,24 @@ def split_corpus(documents: Sequence[Document], held_out: int, limit: int | None
     return CorpusSplit(train=train[:limit] if limit else train, held_out=list(documents[-held_out:]))
 
 
-def check_pretrain_options(options: PretrainOptions) -> BertConfig:
+def check_pretrain_options(options: PretrainRunOptions) -> BertConfig:
     """Check, before any work, that the options fit the corpus and make a valid model; returns its config."""
     split_corpus(load_corpus(), options.held_out_documents, options.documents)
     return model_config(options, len(course_tokenizer().vocab))
 
 
-def resume_options_of(options: PretrainOptions) -> dict:
+def resume_options_of(options: PretrainRunOptions) -> dict:
     """The pre-training options a checkpoint records and a resume must repeat."""
     return asdict(options)
 
 
-def example_tensors(documents: Sequence[Document], tokenizer: BertTokenizer, config: PretrainingConfig) -> Examples:
-    """Google-style MLM + NSP examples of `documents`, collated into one dict of tensors."""
+def example_tensors(documents: Sequence[Document], tokenizer: BertTokenizer, config: MaskingConfig) -> PretrainingBatch:
+    """Google-style MLM + NSP examples of `documents`, collated into one batch of N rows."""
     examples = create_pretraining_examples(documents, tokenizer, config)
-    return collate_pretraining(examples, pad_id=tokenizer.vocab.special.pad).as_kwargs()
+    return collate_pretraining(examples, pad_id=tokenizer.vocab.special.pad)
 
 
-def model_config(options: PretrainOptions, vocab_size: int) -> BertConfig:
+def model_config(options: PretrainRunOptions, vocab_size: int) -> BertConfig:
     """The preset's sizes, with the vocabulary, positions and dropout the course data needs."""
     width = {} if options.hidden_size is None else {"hidden_size": options.hidden_size,
                                                     "intermediate_size": 4 * options.hidden_size}
@@ -141,23 +139,26 @@ def model_config(options: PretrainOptions, vocab_size: int) -> BertConfig:
 
 
 @torch.no_grad()
-def evaluate_pretraining(model: BertForPreTraining, examples: Examples, batch_size: int = 256) -> PreTrainingScores:
-    """Held-out masked-LM accuracy and perplexity, and next-sentence accuracy, in eval mode."""
+def evaluate_pretraining(
+    model: BertForPreTraining, examples: PretrainingBatch, batch_size: int = 256
+) -> PreTrainingScores:
+    """Held-out masked-LM accuracy and perplexity, and next-sentence accuracy, in eval mode. The
+    masked-LM loss is the head's own (`classification_loss`, summed)."""
     was_training = model.training
     model.eval()
     nll, correct, masked, nsp_correct, pairs = 0.0, 0, 0, 0, 0
     device = next(model.parameters()).device
     for batch in batches_in_order(examples, batch_size):
-        batch = {name: tensor.to(device) for name, tensor in batch.items()}
-        out = model(**encoder_inputs(batch), masked_positions=batch["masked_positions"])
-        labels = batch["mlm_labels"]
-        scored = labels != IGNORE
-        logits = out.mlm_logits.float()[scored]  # (M, V): the real masked tokens only
-        nll += torch.nn.functional.cross_entropy(logits, labels[scored], reduction="sum").item()
+        batch = batch.to(device)
+        out = model(**batch.as_kwargs())
+        labels = batch.mlm_labels
+        scored = labels != IGNORE_INDEX
+        logits = out.mlm_logits[scored]  # (M, V): the real masked tokens only
+        nll += classification_loss(logits, labels[scored], "mlm_labels", reduction="sum").item()
         correct += int((logits.argmax(-1) == labels[scored]).sum())
         masked += int(scored.sum())
-        nsp_correct += int((out.nsp_logits.argmax(-1) == batch["nsp_labels"]).sum())
-        pairs += len(batch["nsp_labels"])
+        nsp_correct += int((out.nsp_logits.argmax(-1) == batch.nsp_labels).sum())
+        pairs += len(batch.nsp_labels)
     model.train(was_training)
     return PreTrainingScores(mlm_accuracy=correct / masked, mlm_perplexity=perplexity(nll / masked),
                              nsp_accuracy=nsp_correct / pairs, masked_tokens=masked, pairs=pairs)
@@ -168,30 +169,30 @@ class PretrainData:
     """The tokenizer and the example tensors of one pre-training setup."""
 
     tokenizer: BertTokenizer
-    train: Examples
-    held_out: Examples
+    train: PretrainingBatch
+    held_out: PretrainingBatch
 
 
-def making_config(options: PretrainOptions, seed: int, dupe_factor: int) -> PretrainingConfig:
+def masking_config(options: PretrainRunOptions, seed: int, dupe_factor: int) -> MaskingConfig:
     """How `create_pretraining_examples` cuts and masks, for these options."""
-    return PretrainingConfig(max_seq_length=options.max_seq_length,
+    return MaskingConfig(max_seq_length=options.max_seq_length,
                              max_predictions_per_seq=options.max_predictions_per_seq, dupe_factor=dupe_factor,
                              seed=seed)
 
 
-def training_examples(options: PretrainOptions, tokenizer: BertTokenizer, seed: int) -> Examples:
+def training_examples(options: PretrainRunOptions, tokenizer: BertTokenizer, seed: int) -> PretrainingBatch:
     """The training documents' examples, `dupe_factor` maskings drawn with `seed`."""
     documents = split_corpus(load_corpus(), options.held_out_documents, options.documents).train
-    return example_tensors(documents, tokenizer, making_config(options, seed, options.dupe_factor))
+    return example_tensors(documents, tokenizer, masking_config(options, seed, options.dupe_factor))
 
 
-def held_out_examples(options: PretrainOptions, tokenizer: BertTokenizer) -> Examples:
+def held_out_examples(options: PretrainRunOptions, tokenizer: BertTokenizer) -> PretrainingBatch:
     """The held-out documents' examples: one masking, always drawn with HELD_OUT_SEED."""
     documents = split_corpus(load_corpus(), options.held_out_documents).held_out
-    return example_tensors(documents, tokenizer, making_config(options, HELD_OUT_SEED, dupe_factor=1))
+    return example_tensors(documents, tokenizer, masking_config(options, HELD_OUT_SEED, dupe_factor=1))
 
 
-def pretraining_data(options: PretrainOptions, seed: int) -> PretrainData:
+def pretraining_data(options: PretrainRunOptions, seed: int) -> PretrainData:
     """Tokenizer, training examples (masked with `seed`) and the fixed held-out examples."""
     tokenizer = course_tokenizer()
     return PretrainData(tokenizer, training_examples(options, tokenizer, seed), held_out_examples(options, tokenizer))
@@ -205,10 +206,10 @@ class PretrainRun:
     history: History  # per-step losses (mlm, nsp), lr, and the held-out evaluations
     scores: PreTrainingScores  # held-out scores of the final model
     tokenizer: BertTokenizer
-    held_out: Examples  # the held-out examples the scores are of
+    held_out: PretrainingBatch  # the held-out examples the scores are of
 
 
-def pretrain(options: PretrainOptions, config: TrainingConfig, *, out_dir: str | Path | None = None,
+def pretrain(options: PretrainRunOptions, config: TrainingConfig, *, out_dir: str | Path | None = None,
              resume_from: str | Path | None = None, data: PretrainData | None = None) -> PretrainRun:
     """Pre-train a fresh BERT (seeded by `config.seed`) with MLM + NSP, evaluating on the held-out
     documents every `config.eval_every` steps and at the end. Saves nothing by itself except
@@ -229,7 +230,7 @@ def pretrain(options: PretrainOptions, config: TrainingConfig, *, out_dir: str |
     return PretrainRun(model, history, evaluate_pretraining(model, data.held_out), data.tokenizer, data.held_out)
 
 
-def save_pretrained_run(run: PretrainRun, options: PretrainOptions, out_dir: str | Path, record: dict) -> Path:
+def save_pretrained_run(run: PretrainRun, options: PretrainRunOptions, out_dir: str | Path, record: dict) -> Path:
     """Write the model (config.json, model.safetensors), its vocab.txt, the held-out examples
     (HELD_OUT_FILE), RUN_FILE: `record` (how it was made), the options, the weights' sha256 and the
     held-out scores, and last the run state (finished, or not if the run was stopped early). Every
@@ -237,7 +238,7 @@ def save_pretrained_run(run: PretrainRun, options: PretrainOptions, out_dir: str
     out_dir = Path(out_dir)
     save_model_files(run.model, out_dir)
     save_vocab(run.tokenizer.vocab, out_dir / "vocab.txt")
-    held_out = {name: tensor.contiguous() for name, tensor in run.held_out.items()}
+    held_out = {name: tensor.contiguous() for name, tensor in run.held_out.as_kwargs().items()}
     atomic_write(out_dir / HELD_OUT_FILE, lambda path: save_file(held_out, path),
                  needed_bytes=sum(t.numel() * t.element_size() for t in held_out.values()))
     record = {**record, "options": asdict(options), "held_out": asdict(run.scores),
@@ -251,29 +252,11 @@ def save_pretrained_run(run: PretrainRun, options: PretrainOptions, out_dir: str
     return out_dir
 
 
-@dataclass
-class ShippedModel:
-    """The shipped checkpoint, ready to use."""
-
-    model: BertForPreTraining  # in eval mode
-    tokenizer: BertTokenizer  # its vocab.txt
-    record: dict  # its pretraining.json: the command, seed, steps and held-out scores
-    held_out: Examples  # the held-out examples it was scored on (HELD_OUT_FILE)
-
-
-def load_shipped() -> ShippedModel:
-    """The tiny BERT pre-trained on the course corpus that ships in data/checkpoints/."""
-    directory = shipped_checkpoint()
-    return ShippedModel(BertForPreTraining.from_pretrained(directory),
-                        BertTokenizer.from_vocab_file(directory / "vocab.txt"),
-                        json.loads((directory / RUN_FILE).read_text()), load_file(directory / HELD_OUT_FILE))
-
-
 #: The live demo: the tiny preset made narrower (hidden 64: a step costs half as much), one masking
 #: of the corpus (quick to make), no dropout (it only slows a short run) and a high peak rate.
 #: Fixed steps so that printed numbers repeat under nbval; benchmarks/bench_training.py checks
 #: that it stays under a minute on 2 cores and reaches held-out MLM accuracy >= 0.5.
-LIVE_DEMO_OPTIONS = PretrainOptions(hidden_size=64, dupe_factor=1, dropout=0.0)
+LIVE_DEMO_OPTIONS = PretrainRunOptions(hidden_size=64, dupe_factor=1, dropout=0.0)
 LIVE_DEMO_CONFIG = TrainingConfig(steps=800, batch_size=64, lr=4e-3, warmup_steps=100, eval_every=100,
                                   description="pre-training (live)")
 

@@ -33,9 +33,8 @@ from tqdm.auto import tqdm
 
 from bertlib.errors import BertlibInputError
 from bertlib.model.pretrained import PretrainedModel
-
-from .batches import BatchOrder, Examples, batch_at, example_count
-from .checkpoint import (
+from bertlib.tokenization.batch import Batch
+from bertlib.training.checkpoint import (
     TrainingState,
     capture_rng,
     check_same_options,
@@ -44,8 +43,9 @@ from .checkpoint import (
     restore_rng,
     save_checkpoint,
 )
-from .distributed import ProcessGroup, start_processes, sum_over_processes, unwrap, wrap_for_processes
-from .optim import build_optimizer, build_scheduler
+from bertlib.training.distributed import ProcessGroup, start_processes, sum_over_processes, unwrap, wrap_for_processes
+from bertlib.training.optim import build_optimizer, build_scheduler
+from bertlib.training.sampling import BatchOrder, batch_at
 
 #: Metric name -> value, as an evaluation callback returns them.
 Metrics = dict[str, float]
@@ -76,6 +76,7 @@ class TrainingConfig:
     description: str | None = None  # the progress bar's label (None: "training")
 
     def __post_init__(self) -> None:
+        """Refuse a setting of the wrong type or range, naming it and the fix."""
         for name, minimum in WHOLE_NUMBERS.items():
             value = getattr(self, name)
             if not is_whole(value) or value < minimum:
@@ -164,20 +165,23 @@ class NonFiniteError(BertlibInputError):
 class Objective(Protocol):
     """A task's loss, as sums over items and counts of items, one entry per named term.
 
-    The trained loss is Σ_terms (sum over the whole step) / (count over the whole step).
+    The trained loss is Σ_terms (sum over the whole step) / (count over the whole step). `batch` is
+    the task's `bertlib.tokenization.Batch` subclass (typed Any: each objective reads its own labels).
     """
 
     terms: tuple[str, ...]  # names of the loss terms, e.g. ("mlm", "nsp")
 
-    def counts(self, batch: Examples) -> torch.Tensor:
+    def counts(self, batch: Any) -> torch.Tensor:
         """(K,) float: how many items each term averages over in this batch (from the labels alone)."""
 
-    def sums(self, model: nn.Module, batch: Examples) -> torch.Tensor:
+    def sums(self, model: nn.Module, batch: Any) -> torch.Tensor:
         """(K,) the summed loss of each term over this batch's items, with gradients."""
 
 
 @dataclass
 class Evaluation:
+    """The held-out metrics after some optimiser steps."""
+
     step: int  # optimiser steps completed when it was taken
     metrics: Metrics
 
@@ -197,6 +201,7 @@ class History:
     seconds: float = 0.0  # wall time spent training (this session only)
 
     def record(self, step: int, terms: torch.Tensor, lr: float) -> None:
+        """Append one step's loss terms and learning rate."""
         values = terms.tolist()
         self.steps.append(step)
         self.loss.append(sum(values))
@@ -210,6 +215,7 @@ class History:
 
     @property
     def evaluation_steps(self) -> list[int]:
+        """The steps the evaluations were taken at."""
         return [e.step for e in self.evaluations]
 
     @property
@@ -218,10 +224,12 @@ class History:
         return self.evaluations[-1].metrics if self.evaluations else {}
 
     def to_dict(self) -> dict[str, Any]:
+        """The history as JSON-ready data (history.json)."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
+        """A history read back from `to_dict`'s data."""
         data = dict(data, terms=tuple(data["terms"]),
                     evaluations=[Evaluation(**e) for e in data["evaluations"]])
         return cls(**data)
@@ -230,10 +238,11 @@ class History:
 class Trainer:
     """One training run. Build it, then `run()`; `train()` does both."""
 
-    def __init__(self, model: PretrainedModel, examples: Examples, objective: Objective, config: TrainingConfig,
+    def __init__(self, model: PretrainedModel, examples: Batch, objective: Objective, config: TrainingConfig,
                  *, evaluate: Evaluate | None = None, out_dir: str | Path | None = None,
                  resume_from: str | Path | None = None, group: ProcessGroup | None = None,
                  run_options: dict[str, Any] | None = None):
+        """Set up the model, its optimiser and schedule, the batch order and (with `resume_from`) the saved state."""
         self.config, self.objective, self.examples, self.evaluate = config, objective, examples, evaluate
         self.run_options = resume_options(config, run_options)  # recorded in checkpoints, checked on resume
         self.group = group or start_processes(config.device)
@@ -244,7 +253,7 @@ class Trainer:
         self.model = model.to(self.group.device)
         self.optimizer = build_optimizer(self.model, config.lr, config.weight_decay)
         self.scheduler = build_scheduler(self.optimizer, config.warmup_steps, config.steps)
-        self.order = BatchOrder(example_count(examples), config.batch_size // config.accumulation_steps,
+        self.order = BatchOrder(len(examples), config.batch_size // config.accumulation_steps,
                                 config.seed, self.group.rank, self.group.world_size)
         self.history = History(terms=tuple(objective.terms))
         self.step = 0
@@ -321,9 +330,8 @@ class Trainer:
                 f"{self.config.lr:g}), keep gradient clipping on (--max-grad-norm 1.0), or look for bad "
                 "values in the data.")
 
-    def _batch(self, position: int) -> Examples:
-        batch = batch_at(self.examples, self.order, position)
-        return {name: tensor.to(self.group.device, non_blocking=True) for name, tensor in batch.items()}
+    def _batch(self, position: int) -> Batch:
+        return batch_at(self.examples, self.order, position).to(self.group.device, non_blocking=True)
 
     def _on_schedule(self) -> None:
         last = self.step == self.config.steps
@@ -408,10 +416,10 @@ class Trainer:
                     disable=not (self.config.progress and self.group.is_main), leave=True)
 
 
-def train(model: PretrainedModel, examples: Examples, objective: Objective, config: TrainingConfig, *,
+def train(model: PretrainedModel, examples: Batch, objective: Objective, config: TrainingConfig, *,
           evaluate: Evaluate | None = None, out_dir: str | Path | None = None,
           resume_from: str | Path | None = None) -> History:
-    """Train `model` on `examples` (a dict of equal-length tensors) to minimise `objective`.
+    """Train `model` on `examples` (one `Batch` of N rows, with its labels) to minimise `objective`.
 
     evaluate(model) -> metrics runs every `config.eval_every` steps and after the last; out_dir
     receives OUT/checkpoint (on schedule, at the end, and on KeyboardInterrupt); resume_from

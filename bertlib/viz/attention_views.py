@@ -276,6 +276,12 @@ class HeadPattern:
 
 def head_patterns(traces: Sequence[AttentionTrace]) -> list[HeadPattern]:
     """Score every head of the model on each pattern, averaged over several sentences."""
+    if isinstance(traces, AttentionTrace):
+        traces = [traces]
+    if not isinstance(traces, (list, tuple)) or not traces or not all(isinstance(t, AttentionTrace) for t in traces):
+        raise ValueError("head_patterns needs a list of at least one AttentionTrace (from trace_attention); "
+                         f"got a {type(traces).__name__}. "
+                         "Pass [trace_attention(model, tokenizer, text) for text in texts].")
     first = traces[0]
     rows = []
     for layer in range(first.num_layers):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
@@ -43,6 +44,15 @@ def masking_view(shown: Sequence[str], positions: Sequence[int], labels: Sequenc
     """Roles of every token of a masked example (`PretrainingExample.tokens`, `.masked_positions`,
     `.masked_labels`). A random token that happens to be the original counts as unchanged: the
     model cannot tell them apart either."""
+    if isinstance(shown, str):
+        raise ValueError(f"shown is the string {shown!r}, which would be read one character at a time; pass the "
+                         "example's list of tokens (PretrainingExample.tokens).")
+    bad = [p for p in positions if isinstance(p, bool) or not isinstance(p, Integral)]
+    if bad:
+        raise ValueError(f"Masked positions must be whole numbers (token indices); got {bad[0]!r}. Pass "
+                         "PretrainingExample.masked_positions, or convert with int().")
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"Masked positions {list(positions)} repeat a position; each token is chosen at most once.")
     if len(positions) != len(labels):
         raise ValueError(f"Got {len(positions)} masked positions but {len(labels)} labels; "
                          "give the original token of every masked position.")
@@ -69,6 +79,9 @@ def draw_masking(views: Sequence[MaskingView], *, per_row: int = 14, titles: Seq
         raise ValueError("draw_masking needs at least one example.")
     if titles is not None and len(titles) != len(views):
         raise ValueError(f"Got {len(titles)} titles for {len(views)} examples; give one per example or none.")
+    if isinstance(per_row, bool) or not isinstance(per_row, int) or per_row < 1:
+        raise ValueError(f"per_row={per_row!r} must be a whole number of at least 1 (tokens per drawn row; "
+                         "default 14).")
     layout = []  # (example, first token) per drawn row
     for index, view in enumerate(views):
         layout += [(index, start) for start in range(0, len(view.shown), per_row)]

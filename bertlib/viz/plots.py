@@ -32,6 +32,18 @@ def as_array(values: torch.Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
+def _check_drawable(values: np.ndarray, name: str) -> None:
+    """A figure needs at least one value, and only finite ones: NaN or inf would break the colour
+    scale (or the bars) without a word, so say which entry is at fault and where it came from."""
+    if values.size == 0:
+        raise ValueError(f"{name} is empty (shape {values.shape}); there is nothing to draw. "
+                         "Pass at least one token's values.")
+    if not np.isfinite(values).all():
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
+        raise ValueError(f"{name} holds a non-finite value ({values[where]} at index {where}); a diverged "
+                         "or uninitialised model gives NaN or inf. Check the model or the tensor you pass.")
+
+
 def save_figure(figure: Figure, path: str | Path, dpi: int = 200) -> Path:
     """Save a figure for slides; the suffix picks the format (.png, .svg or .pdf)."""
     path = Path(path)
@@ -73,6 +85,10 @@ def plot_matrix(
     if values.ndim != 2 or values.shape[0] != len(row_labels):
         raise ValueError(f"plot_matrix needs an (n, d) matrix with n = {len(row_labels)} row labels; "
                          f"got shape {values.shape}.")
+    _check_drawable(values, "plot_matrix's matrix")
+    if col_labels is not None and len(col_labels) != values.shape[1]:
+        raise ValueError(f"plot_matrix got {len(col_labels)} column labels for a matrix with {values.shape[1]} "
+                         "columns; give one label per column, or col_labels=None for none.")
     signed = bool((values < 0).any()) if signed is None else signed
     annotate = values.size <= 120 if annotate is None else annotate
     # At least 2 inches high, so that the colour bar stays readable beside a single row.
@@ -107,6 +123,11 @@ def plot_attention_in_out(x: torch.Tensor, y: torch.Tensor, tokens: Sequence[str
     """
     if tuple(x.shape) != tuple(y.shape):
         raise ValueError(f"X and Y should have the same shape; got {tuple(x.shape)} and {tuple(y.shape)}.")
+    if len(x.shape) != 2:
+        raise ValueError(f"X and Y should be (n, d) matrices, one row per token; got shape {tuple(x.shape)}. "
+                         "For one sentence of a batch, pass x[0] and y[0].")
+    if dims is not None and (isinstance(dims, bool) or not isinstance(dims, int) or dims < 1):
+        raise ValueError(f"dims={dims!r} must be a whole number of at least 1 (or None for every dimension).")
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 1.2 + 0.4 * len(tokens)), layout="constrained")
     n, d = x.shape
     shown = d if dims is None else min(dims, d)
@@ -181,8 +202,14 @@ def plot_scores_and_softmax(key_tokens: Sequence[str], scores: torch.Tensor | np
     used (e.g. softmax(scores / √hd)) and say so in `softmax_title`.
     """
     scores = as_array(scores)
+    if scores.shape != (len(key_tokens),):
+        raise ValueError(f"Need one score per key token: {len(key_tokens)} key tokens but scores of shape "
+                         f"{scores.shape}. For one query, pass its row, e.g. scores[i].")
+    _check_drawable(scores, "scores")
     if softmax_title is None:
         softmax_title = "softmax(scores): attention weights" if probabilities is None else "attention weights"
+    if probabilities is not None:
+        _check_probabilities(as_array(probabilities), len(key_tokens))
     raw = as_array(probabilities) if probabilities is not None else np.exp(scores - scores.max())
     probabilities = raw / raw.sum()
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2), layout="constrained")
@@ -203,6 +230,19 @@ def plot_scores_and_softmax(key_tokens: Sequence[str], scores: torch.Tensor | np
                             f"key token's score q·k (left) and its {softmax_title} (right): {pairs}.")
 
 
+def _check_probabilities(weights: np.ndarray, count: int) -> None:
+    """The weights a model used must be one probability per key token, summing to 1: drawing them
+    rescaled would show numbers the model never used."""
+    if weights.shape != (count,):
+        raise ValueError(f"Need one probability per key token: {count} key tokens but probabilities of shape "
+                         f"{weights.shape}. For one query, pass its row of the attention weights, e.g. weights[i].")
+    _check_drawable(weights, "probabilities")
+    if (weights < 0).any() or not np.isclose(weights.sum(), 1.0, atol=1e-3):
+        raise ValueError(f"probabilities must be non-negative and sum to 1 (a softmax's output); these sum to "
+                         f"{weights.sum():.4f} with smallest {weights.min():.4f}. Pass softmax(scores) or the "
+                         "model's attention weights, or leave probabilities out to draw softmax(scores).")
+
+
 def plot_projection_2d(vectors: torch.Tensor, labels: Sequence[str], *, groups: Sequence[str] | None = None,
                        arrows: Sequence[tuple[str, str]] = (), title: str = "") -> Figure:
     """Vectors projected on their two principal components, with optional arrows between words.
@@ -213,6 +253,17 @@ def plot_projection_2d(vectors: torch.Tensor, labels: Sequence[str], *, groups: 
     values = as_array(vectors)
     if values.ndim != 2 or values.shape[0] != len(labels):
         raise ValueError(f"Need one vector per label: {len(labels)} labels, vectors of shape {values.shape}.")
+    if values.shape[0] < 2 or values.shape[1] < 2:
+        raise ValueError(f"A 2-D projection needs at least 2 vectors of at least 2 dimensions; got shape "
+                         f"{values.shape}. Pass more words (or wider vectors).")
+    _check_drawable(values, "vectors")
+    if groups is not None and len(groups) != len(labels):
+        raise ValueError(f"Got {len(groups)} groups for {len(labels)} labels; give one group per label, or "
+                         "groups=None.")
+    unknown = sorted({word for pair in arrows for word in pair} - set(labels))
+    if unknown:
+        raise ValueError(f"arrows name {unknown}, which are not among the labels {list(labels)}; "
+                         "draw arrows only between labelled points.")
     centred = values - values.mean(axis=0)
     # Principal components by SVD: the two directions of largest variance.
     _, _, components = np.linalg.svd(centred, full_matrices=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral
 
 from bertlib.data.examples import QAExample
 from bertlib.data.features import QAFeature, SpanPrediction
@@ -42,6 +43,10 @@ class CharSpan:
     end: int
 
     def __post_init__(self) -> None:
+        for name, value in (("start", self.start), ("end", self.end)):
+            if isinstance(value, bool) or not isinstance(value, Integral):
+                raise ValueError(f"A character span's {name} must be a whole number (a character index), "
+                                 f"got {value!r}; convert it with int().")
         if not 0 <= self.start <= self.end:
             raise ValueError(f"A character span needs 0 <= start <= end, got {self.start}..{self.end}.")
 

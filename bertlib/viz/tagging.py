@@ -47,6 +47,9 @@ def entity_colours(types: Iterable[str]) -> dict[str, str]:
 
 def _check_tags(words: Sequence[str], tags: Sequence[str], row: str) -> None:
     named = f"{row} tags" if row else "tags"
+    if isinstance(words, str):
+        raise TypeError(f"The words must be a sequence of words, one per tag, not the string {words!r}; "
+                        "split it first (e.g. text.split()).")
     if isinstance(tags, str):
         raise TypeError(f"The {named} must be a sequence of tags, one per word, not the string {tags!r}.")
     if len(tags) != len(words):

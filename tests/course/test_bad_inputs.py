@@ -293,3 +293,39 @@ def test_a_full_disk_while_writing_copies_is_a_clear_error_and_leaves_no_tempora
         write_student_copies(source, tmp_path / "student")
     assert list((tmp_path / "student").iterdir()) == []  # the temporary file was removed
     assert snapshot(source) == before
+
+
+# ----------------------------------------------------------------------------- the site builder (issue 11's re-check)
+
+
+def test_site_refuses_an_out_that_holds_its_own_notebooks(tmp_path):
+    """An earlier site (it has the marker, so a rebuild may empty it) with the sources inside it:
+    emptying --out first would delete the very notebooks the site is made from."""
+    from bertlib.course.site import MARKER, build_site
+
+    out = tmp_path / "site"
+    (out / "mine").mkdir(parents=True)
+    (out / MARKER).write_text("an earlier site\n")
+    make_series(out / "mine")
+    before = snapshot(tmp_path)
+    with pytest.raises(BertlibInputError, match=r"holds the notebook .*01_one\.ipynb.*would delete it.*build/site/"):
+        build_site(out / "mine", out, student=False)
+    assert snapshot(tmp_path) == before
+
+
+def test_site_out_under_a_file_is_an_argparse_error(tmp_path, capsys):
+    make_series(tmp_path / "notebooks")
+    (tmp_path / "a_file").write_text("not a folder\n")
+    with pytest.raises(SystemExit) as exit_:
+        main(["site", str(tmp_path / "notebooks"), "--out", str(tmp_path / "a_file" / "site"), "--no-student"])
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err
+    assert "could not make --out" in error and "Not a directory" in error and "Traceback" not in error
+
+
+@pytest.mark.parametrize("argv", [["--debug", "student"], ["student", "--debug"]], ids=["debug_before", "debug_after"])
+def test_debug_is_taken_before_or_after_the_subcommand(tmp_path, argv):
+    make_series(tmp_path / "notebooks")
+    command = [*argv, str(tmp_path / "notebooks"), "--out", str(tmp_path / "notebooks")]
+    with pytest.raises(BertlibInputError, match="the notebooks folder itself"):
+        main(command)

@@ -9,7 +9,6 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bertlib.data.batch import IGNORE_INDEX
 from bertlib.data.examples import NerExample, QAAnswer, QAExample, SentimentExample
 from bertlib.data.features import (
     CLS_INDEX,
@@ -24,7 +23,7 @@ from bertlib.data.features import (
 )
 from bertlib.data.tasks import NER_LABELS, QA_SIZES, load_ner, load_qa
 from bertlib.paths import data_path
-from bertlib.tokenization import BertTokenizer, Vocab
+from bertlib.tokenization import IGNORE_INDEX, BertTokenizer, Vocab
 from bertlib.tokenization.wordpiece import SPECIAL_TOKENS
 
 LABELS = ("O", "B-PER", "I-PER")

@@ -9,19 +9,18 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bertlib.data.batch import IGNORE_INDEX
 from bertlib.data.examples import Document
 from bertlib.data.pretraining import (
     IS_NEXT,
     IS_RANDOM,
-    PretrainingConfig,
+    MaskingConfig,
     collate_pretraining,
     create_pretraining_examples,
     instances_from_document,
     masked_lm_predictions,
     tokenize_documents,
 )
-from bertlib.tokenization import BertTokenizer, Vocab
+from bertlib.tokenization import IGNORE_INDEX, BertTokenizer, Vocab
 from bertlib.tokenization.wordpiece import CLS, MASK, SEP, SPECIAL_TOKENS
 
 SUFFIX = "##q"  # every odd word is cut in two pieces, "d0s1w1" + "##q", to exercise whole-word masking
@@ -52,7 +51,7 @@ document_lengths = st.lists(st.lists(st.integers(1, 12), min_size=1, max_size=6)
     lambda documents: any(len(sentences) >= 2 for sentences in documents)
 )
 configs = st.builds(
-    PretrainingConfig,
+    MaskingConfig,
     max_seq_length=st.integers(8, 48),
     max_predictions_per_seq=st.integers(1, 10),
     masked_lm_prob=st.floats(0.05, 0.5),
@@ -133,7 +132,7 @@ def test_documents_of_one_sentence_give_no_pairs_and_a_clear_error():
 
 def test_whole_word_masking_masks_both_pieces_of_a_word():
     tokens = [CLS, "ab", "##cd", "ef", "##gh", SEP, "ij", "##kl", SEP]
-    config = PretrainingConfig(max_predictions_per_seq=2, masked_lm_prob=0.2, whole_word_mask=True)
+    config = MaskingConfig(max_predictions_per_seq=2, masked_lm_prob=0.2, whole_word_mask=True)
     for seed in range(50):
         masked = masked_lm_predictions(tokens, config, ["zz"], random.Random(seed))
         assert masked.positions in ([1, 2], [3, 4], [6, 7])
@@ -143,7 +142,7 @@ def test_the_same_seed_gives_the_same_examples_and_another_seed_others():
     documents, tokenizer = synthetic([[5, 7, 3], [4, 4], [9, 2, 6, 3]])
 
     def make(seed: int):
-        return create_pretraining_examples(documents, tokenizer, PretrainingConfig(max_seq_length=16, seed=seed))
+        return create_pretraining_examples(documents, tokenizer, MaskingConfig(max_seq_length=16, seed=seed))
 
     assert make(1) == make(1)
     assert make(1) != make(2)
@@ -159,7 +158,7 @@ def test_a_single_document_is_a_clear_error():
 
 
 def test_masking_rates_hold_within_one_point_over_100k_tokens(corpus, course_tokenizer):
-    config = PretrainingConfig(max_seq_length=128, max_predictions_per_seq=20)
+    config = MaskingConfig(max_seq_length=128, max_predictions_per_seq=20)
     examples = create_pretraining_examples(corpus[:1800], course_tokenizer, config)
     tokens = sum(len(e.tokens) for e in examples)
     chosen = [(e.tokens[p], label) for e in examples for p, label in zip(e.masked_positions, e.masked_labels)]
@@ -176,7 +175,7 @@ def test_next_sentence_labels_are_half_random_within_one_point(corpus, course_to
     """Every chunk flips a fair coin, so over all pairs B is random half the time (a lone last
     segment, which has no actual next segment, gives no pair)."""
     documents = tokenize_documents(corpus, course_tokenizer)
-    config, rng = PretrainingConfig(max_seq_length=64), random.Random(0)
+    config, rng = MaskingConfig(max_seq_length=64), random.Random(0)
     pairs = [pair for _ in range(2) for i in range(len(documents)) for pair in instances_from_document(documents, i, config, rng)]
     assert len(pairs) > 25_000
     assert sum(len(p.tokens_a) + len(p.tokens_b) for p in pairs) > 100_000

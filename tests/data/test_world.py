@@ -9,7 +9,10 @@ from bertlib.data.lexicon import PEOPLE, PLACES, SPECIES, THINGS, TOWNS
 from bertlib.data.world import NUM_DOCUMENTS, Pools, StoryWriter, corpus_text, generate_corpus
 
 ENTITY_WORDS = (
-    {p.name for p in PEOPLE} | {t.split()[-1] for t in TOWNS} | set(PLACES) | {w for s in SPECIES for w in (s.adult, s.young)}
+    {p.name for p in PEOPLE}
+    | {t.split()[-1] for t in TOWNS}
+    | set(PLACES)
+    | {w for s in SPECIES for w in (s.adult, s.young)}
 )
 
 
@@ -37,7 +40,7 @@ def test_consecutive_sentences_share_people_and_places(corpus):
     documents = [d.sentences for d in corpus[:2000]]
     neighbours = [(s[i], s[i + 1]) for s in documents for i in range(len(s) - 1)]
     rng = random.Random(0)
-    strangers = [(rng.choice(a), rng.choice(b)) for a, b in zip(documents, documents[1:])]
+    strangers = [(rng.choice(a), rng.choice(b)) for a, b in zip(documents, documents[1:], strict=False)]
     assert share(neighbours) > 0.6
     assert share(strangers) < 0.15
 
@@ -67,7 +70,7 @@ def test_sentences_carry_well_formed_bio_tags_and_answerable_questions():
     story = StoryWriter(random.Random(3)).write(outings=6)
     for sentence in story.sentences:
         assert len(sentence.tags) == len(sentence.words)
-        for previous, tag in zip(("O", *sentence.tags), sentence.tags):
+        for previous, tag in zip(("O", *sentence.tags), sentence.tags, strict=False):
             if tag.startswith("I-"):
                 assert previous[2:] == tag[2:], sentence
     for question in story.questions:
@@ -78,5 +81,9 @@ def test_smaller_pools_keep_their_words_out():
     held_out = Pools(people=PEOPLE[:40], towns=TOWNS[:15], places=(), species=SPECIES[:3], surnames=())
     writer = StoryWriter(random.Random(0), Pools().without(held_out))
     text = " ".join(s.text for _ in range(200) for s in writer.write(outings=2).sentences).split()
-    banned = {p.name for p in PEOPLE[:40]} | {t.split()[-1] for t in TOWNS[:15]} | {w for s in SPECIES[:3] for w in (s.adult, s.young)}
+    banned = (
+        {p.name for p in PEOPLE[:40]}
+        | {t.split()[-1] for t in TOWNS[:15]}
+        | {w for s in SPECIES[:3] for w in (s.adult, s.young)}
+    )
     assert not banned & set(text)

@@ -58,9 +58,9 @@ def test_attention_dropout_drops_weights_in_training_only(config):
     x = torch.randn(2, 6, config.hidden_size)
     train_a = attention.train()(x, output_attentions=True)
     train_b = attention(x, output_attentions=True)
-    assert not torch.allclose(train_a.hidden, train_b.hidden)  # different random drops
+    assert not torch.allclose(train_a.context, train_b.context)  # different random drops
     torch.testing.assert_close(train_a.weights.sum(-1), torch.ones(2, 4, 6))  # returned before dropout
-    torch.testing.assert_close(attention.eval()(x).hidden, attention(x).hidden, rtol=0, atol=0)
+    torch.testing.assert_close(attention.eval()(x).context, attention(x).context, rtol=0, atol=0)
 
 
 def test_multi_head_queries_and_keys_reproduce_the_weights(config, batch):
@@ -80,7 +80,7 @@ def test_multi_head_output_is_the_same_on_both_paths(config, batch):
     attention = perturb(MultiHeadSelfAttention(config))
     x = torch.randn(3, 10, config.hidden_size)
     mask = padding_mask(batch["attention_mask"])
-    torch.testing.assert_close(attention(x, mask).hidden, attention(x, mask, output_attentions=True).hidden,
+    torch.testing.assert_close(attention(x, mask).context, attention(x, mask, output_attentions=True).context,
                                rtol=0, atol=1e-6)
 
 

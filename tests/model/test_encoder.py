@@ -23,7 +23,7 @@ def test_encoder_layer_is_attention_then_gelu_feed_forward(config, batch):
     layer = perturb(EncoderLayer(config))
     x, mask = torch.randn(3, 10, config.hidden_size), padding_mask(batch["attention_mask"])
     attention = layer.attention
-    a = attention.output(attention.self(x, mask).hidden, x)
+    a = attention.output(attention.self(x, mask).context, x)
     hidden = F.gelu(a @ layer.intermediate.dense.weight.T + layer.intermediate.dense.bias)  # exact GELU
     expected = layer.output(hidden, a)
     torch.testing.assert_close(layer(x, mask).hidden, expected, rtol=0, atol=1e-6)

@@ -14,7 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bertlib.errors import BertlibInputError
-from bertlib.tokenization import BertTokenizer, Vocab
+from bertlib.tokenization import BertTokenizer, Vocab, window_starts
+
+from .conftest import encode_windows
 
 TINY_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "dog", "a", "cat", "sat", "."]
 
@@ -67,16 +69,17 @@ BAD_CALLS = {
         lambda t: t.encode(5), r"encode got text=5 \(type int\).*one string.*encode_batch"),
     "encode-list-text": (
         lambda t: t.encode(["the", "dog"]), r"encode got text=\['the', 'dog'\] \(type list\).*encode_batch"),
+    # The windowing routine (window_starts, Google's doc_stride: how far a window moves) refuses what
+    # would skip tokens or never end; a doc_stride above the room moves by the room instead.
     "windows-negative-stride": (
-        lambda t: t.encode_windows("the dog sat", max_length=4, stride=-2),
-        r"stride=-2.*0 or more.*skip tokens.*stride=0"),
+        lambda t: window_starts(3, room=2, doc_stride=-2), r"doc_stride=-2.*at least 1.*never reach the end"),
     "windows-float-stride": (
-        lambda t: t.encode_windows("the dog sat", max_length=4, stride=1.5), r"stride=1.5.*whole number"),
-    "windows-stride-not-below-room": (
-        lambda t: t.encode_windows("the dog sat", max_length=4, stride=2),
-        r"room for 2 tokens.*more than stride=2.*larger max_length, a smaller stride"),
-    "windows-pair-max-length-2": (
-        lambda t: t.encode_windows("the", "dog sat", max_length=2), r"max_length=2.*3 special tokens"),
+        lambda t: window_starts(3, room=2, doc_stride=1.5), r"doc_stride=1.5.*whole number"),
+    "windows-zero-stride": (
+        lambda t: window_starts(3, room=2, doc_stride=0), r"doc_stride=0.*at least 1.*e.g. 64"),
+    "windows-no-room": (
+        lambda t: encode_windows(t, "the", "dog sat", max_length=3, doc_stride=1),
+        r"room=-1.*raise max_seq_length or shorten the question"),
     "decode-floats": (lambda t: t.decode([5.7, 6.2]), r"ids\[0\] is 5.7 \(type float\).*whole numbers"),
     "decode-bool": (lambda t: t.decode([5, True]), r"ids\[1\] is True \(type bool\)"),
     "decode-float-tensor": (
@@ -215,21 +218,22 @@ def test_truncation_never_exceeds_max_length(text, pair, max_length, truncation)
 
 @settings(max_examples=200, deadline=None)
 @given(text=WORDS, question=st.none() | st.sampled_from(["the", "a cat"]), max_length=st.integers(4, 10),
-       stride=st.integers(0, 6))
-def test_windows_cover_every_token_in_order(text, question, max_length, stride):
+       doc_stride=st.integers(0, 6))
+def test_windows_cover_every_token_in_order(text, question, max_length, doc_stride):
     tok = BertTokenizer(Vocab(TINY_TOKENS))
     moving = tok.tokenize(text)
     try:
-        windows = tok.encode_windows(question or text, text if question else None, max_length=max_length,
-                                     stride=stride)
+        windows = encode_windows(tok, question or text, text if question else None, max_length=max_length,
+                                 doc_stride=doc_stride)
     except BertlibInputError as error:
-        assert f"stride={stride}" in str(error)
+        assert f"doc_stride={doc_stride}" in str(error) or "room=" in str(error)
         return
     sequence = 1 if question else 0
     pieces = [[t for t, s in zip(w.tokens, w.sequence_ids) if s == sequence] for w in windows]
     covered = [t for piece in pieces[:1] for t in piece]
     for previous, piece in zip(pieces, pieces[1:]):
-        assert previous[len(previous) - stride:] == piece[:stride] if stride else True  # the overlap
-        covered += piece[stride:]
+        overlap = len(previous) - min(len(previous), doc_stride)  # Google's doc_stride is the move
+        assert previous[len(previous) - overlap:] == piece[:overlap]
+        covered += piece[overlap:]
     assert covered == moving  # every token, once, in order
     assert all(len(w) <= max_length for w in windows)

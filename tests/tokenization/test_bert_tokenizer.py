@@ -10,6 +10,8 @@ import torch
 
 from bertlib.tokenization import BertTokenizer, TokenizedText, train_wordpiece
 
+from .conftest import encode_windows
+
 
 def test_single_text_gets_cls_and_sep(tiny_tokenizer):
     encoding = tiny_tokenizer.encode("The cat sat.")
@@ -126,7 +128,8 @@ def test_impossible_truncations_are_clear_errors(tiny_tokenizer):
 
 def test_windows_over_a_long_context_overlap_by_stride(tiny_tokenizer):
     context = " ".join(["the", "cat", "sat", "dog", "runs", "fast"] * 2)  # 12 tokens
-    windows = tiny_tokenizer.encode_windows("dog", context, max_length=9, stride=2)  # 5 per window
+    # 5 per window, moving 3 (Google's doc_stride): an overlap of 2 (Hugging Face's stride)
+    windows = encode_windows(tiny_tokenizer, "dog", context, max_length=9, doc_stride=3)
     contexts = [[t for t, s in zip(w.tokens, w.sequence_ids) if s == 1] for w in windows]
     assert contexts == [
         ["the", "cat", "sat", "dog", "runs"], ["dog", "runs", "fast", "the", "cat"],
@@ -138,13 +141,13 @@ def test_windows_over_a_long_context_overlap_by_stride(tiny_tokenizer):
 
 
 def test_windows_of_a_short_input_or_a_single_text(tiny_tokenizer):
-    assert len(tiny_tokenizer.encode_windows("the cat", max_length=8)) == 1
-    singles = tiny_tokenizer.encode_windows("the cat sat dog runs", max_length=5, stride=1)
+    assert len(encode_windows(tiny_tokenizer, "the cat", max_length=8, doc_stride=6)) == 1
+    singles = encode_windows(tiny_tokenizer, "the cat sat dog runs", max_length=5, doc_stride=2)
     assert [w.tokens for w in singles] == [
         ["[CLS]", "the", "cat", "sat", "[SEP]"], ["[CLS]", "sat", "dog", "runs", "[SEP]"]
     ]
-    with pytest.raises(ValueError, match="must be more than stride=3"):
-        tiny_tokenizer.encode_windows("the cat sat", max_length=5, stride=3)
+    with pytest.raises(ValueError, match="doc_stride=0 must be a whole number of at least 1"):
+        encode_windows(tiny_tokenizer, "the cat sat", max_length=5, doc_stride=0)
 
 
 def test_special_tokens_written_in_text_are_special_tokens(tiny_tokenizer):
@@ -206,3 +209,12 @@ def test_a_trained_vocabulary_makes_a_tokenizer_that_hugging_face_can_load(tmp_p
     tokenizer.save(tmp_path)
     hugging_face = transformers_module.BertTokenizerFast.from_pretrained(str(tmp_path))
     assert hugging_face("The kitten sat.", "A puppy ran!")["input_ids"] == encoding.input_ids
+
+
+def test_pre_split_words_keep_their_index_and_an_empty_word_becomes_unk(tiny_tokenizer):
+    words = ["the", "\x00", "cat", "sat"]  # the second tokenizes to nothing
+    tokenized = tiny_tokenizer.tokenize_words(words)
+    assert tokenized.tokens == ["the", "[UNK]", "cat", "sat"]
+    assert tokenized.word_ids == [0, 1, 2, 3]
+    encoding = tiny_tokenizer.build_inputs(tokenized)
+    assert encoding.word_ids == [None, 0, 1, 2, 3, None]

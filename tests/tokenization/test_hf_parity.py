@@ -29,6 +29,8 @@ import pytest
 from bertlib.tokenization import BertTokenizer
 from bertlib.tokenization.basic import is_cjk, is_control
 
+from .conftest import encode_windows
+
 UNLIMITED = 10**9  # the parity sample has a few lines of more than 512 tokens; nothing is cut
 
 
@@ -183,6 +185,8 @@ def test_windows_identical_to_the_fast_tokenizer(reference, minilm_tokenizer, fa
             question, context, truncation="only_second", max_length=96, stride=24,
             return_overflowing_tokens=True, return_offsets_mapping=True,
         )
-        windows = minilm_tokenizer.encode_windows(question, context, max_length=96, stride=24)
+        room = 96 - 3 - len(minilm_tokenizer.tokenize(question))
+        # Hugging Face's stride (the overlap, 24) is Google's doc_stride (the move) room - 24.
+        windows = encode_windows(minilm_tokenizer, question, context, max_length=96, doc_stride=room - 24)
         assert [w.input_ids for w in windows] == expected["input_ids"]
         assert [w.offsets for w in windows] == [list(map(tuple, o)) for o in expected["offset_mapping"]]

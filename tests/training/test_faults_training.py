@@ -37,7 +37,7 @@ from bertlib.training.checkpoint import (
 from bertlib.training.evidence import EvidencePlan
 from bertlib.training.finetuning import FinetuneOptions
 from bertlib.training.objectives import PreTrainingObjective
-from bertlib.training.pretraining import PretrainOptions
+from bertlib.training.pretraining import PretrainRunOptions
 from bertlib.training.trainer import NonFiniteError, Trainer, TrainingConfig, train
 
 from .conftest import pretraining_examples, tiny_config
@@ -100,11 +100,11 @@ def test_training_config_takes_numpy_integers_and_int_lr():
 
 
 BAD_OPTIONS = {
-    "pretrain-documents-0": (lambda: PretrainOptions(documents=0), "documents=0"),
-    "pretrain-dropout-1": (lambda: PretrainOptions(dropout=1.0), "dropout=1.0"),
-    "pretrain-preset-unknown": (lambda: PretrainOptions(preset="huge"), "preset='huge'"),
-    "pretrain-held-out-1": (lambda: PretrainOptions(held_out_documents=1), "held_out_documents=1"),
-    "pretrain-hidden-size-True": (lambda: PretrainOptions(hidden_size=True), "hidden_size=True"),
+    "pretrain-documents-0": (lambda: PretrainRunOptions(documents=0), "documents=0"),
+    "pretrain-dropout-1": (lambda: PretrainRunOptions(dropout=1.0), "dropout=1.0"),
+    "pretrain-preset-unknown": (lambda: PretrainRunOptions(preset="huge"), "preset='huge'"),
+    "pretrain-held-out-1": (lambda: PretrainRunOptions(held_out_documents=1), "held_out_documents=1"),
+    "pretrain-hidden-size-True": (lambda: PretrainRunOptions(hidden_size=True), "hidden_size=True"),
     "finetune-doc-stride-0": (lambda: FinetuneOptions(task="qa", doc_stride=0), "never ends"),
     "finetune-doc-stride-negative": (lambda: FinetuneOptions(task="qa", doc_stride=-2), "doc_stride=-2"),
     "finetune-doc-stride-past-window": (lambda: FinetuneOptions(task="qa", doc_stride=64), "skips text"),

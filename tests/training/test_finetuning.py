@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from bertlib.assets import course_tokenizer
 from bertlib.model import BertForPreTraining
 from bertlib.training.finetuning import FinetuneOptions, build_model, finetune, make_task
-from bertlib.training.pretraining import PretrainOptions, course_tokenizer, model_config
+from bertlib.training.pretraining import PretrainRunOptions, model_config
 from bertlib.training.trainer import TrainingConfig
 
 
@@ -17,7 +18,7 @@ def checkpoint(tmp_path_factory):
     directory = tmp_path_factory.mktemp("checkpoint")
     torch.manual_seed(0)
     tokenizer = course_tokenizer()
-    BertForPreTraining(model_config(PretrainOptions(), len(tokenizer.vocab))).save_pretrained(directory)
+    BertForPreTraining(model_config(PretrainRunOptions(), len(tokenizer.vocab))).save_pretrained(directory)
     tokenizer.vocab.save(directory / "vocab.txt")
     return directory
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
+from bertlib.assets import course_tokenizer
 from bertlib.data.examples import Document
 from bertlib.model import BertForPreTraining
 from bertlib.training.pretraining import (
-    PretrainOptions,
-    course_tokenizer,
+    PretrainRunOptions,
     evaluate_pretraining,
     example_tensors,
-    making_config,
+    masking_config,
     model_config,
     split_corpus,
 )
@@ -30,24 +30,24 @@ def test_split_keeps_the_last_documents_out_of_training():
 
 @pytest.fixture(scope="module")
 def examples():
-    options = PretrainOptions(max_seq_length=32, max_predictions_per_seq=5)
-    return example_tensors(DOCUMENTS, course_tokenizer(), making_config(options, seed=1, dupe_factor=2))
+    options = PretrainRunOptions(max_seq_length=32, max_predictions_per_seq=5)
+    return example_tensors(DOCUMENTS, course_tokenizer(), masking_config(options, seed=1, dupe_factor=2))
 
 
 def test_examples_are_the_columns_the_pretraining_objective_reads(examples):
     assert {"input_ids", "token_type_ids", "attention_mask", "masked_positions", "mlm_labels",
-            "nsp_labels"} <= set(examples)
-    assert examples["input_ids"].shape[1] <= 32 and examples["masked_positions"].shape[1] <= 5
-    picked = examples["input_ids"].gather(1, examples["masked_positions"])
-    assert bool((picked[examples["mlm_labels"] != -100] != 0).all())  # masked slots sit on real tokens
+            "nsp_labels"} <= set(examples.as_kwargs())
+    assert examples.input_ids.shape[1] <= 32 and examples.masked_positions.shape[1] <= 5
+    picked = examples.input_ids.gather(1, examples.masked_positions)
+    assert bool((picked[examples.mlm_labels != -100] != 0).all())  # masked slots sit on real tokens
 
 
 def test_held_out_scores_count_every_masked_token_and_pair(examples):
     torch.manual_seed(0)
-    model = BertForPreTraining(model_config(PretrainOptions(max_seq_length=32), len(course_tokenizer().vocab)))
+    model = BertForPreTraining(model_config(PretrainRunOptions(max_seq_length=32), len(course_tokenizer().vocab)))
     scores = evaluate_pretraining(model, examples, batch_size=5)
-    assert scores.masked_tokens == int((examples["mlm_labels"] != -100).sum())
-    assert scores.pairs == len(examples["nsp_labels"])
+    assert scores.masked_tokens == int((examples.mlm_labels != -100).sum())
+    assert scores.pairs == len(examples.nsp_labels)
     assert 0 <= scores.mlm_accuracy <= 1 and scores.mlm_perplexity > 1
     rebatched = evaluate_pretraining(model, examples, batch_size=64)  # batching changes nothing
     assert rebatched.mlm_accuracy == scores.mlm_accuracy and rebatched.nsp_accuracy == scores.nsp_accuracy

@@ -8,14 +8,10 @@ import json
 
 import pytest
 
+from bertlib.assets import RUN_FILE, load_shipped, shipped_checkpoint
 from bertlib.model import BertForPreTraining
 from bertlib.paths import data_path
-from bertlib.training.pretraining import (
-    RUN_FILE,
-    evaluate_pretraining,
-    load_shipped,
-    shipped_checkpoint,
-)
+from bertlib.training.pretraining import evaluate_pretraining
 
 MAX_BYTES = 10 * 2**20
 

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from bertlib.data.examples import Document  # noqa: E402
-from bertlib.data.pretraining import PretrainingConfig, create_pretraining_examples  # noqa: E402
+from bertlib.data.pretraining import MaskingConfig, create_pretraining_examples  # noqa: E402
 from bertlib.tokenization import BertTokenizer  # noqa: E402
 from bertlib.tokenization.wordpiece import Vocab  # noqa: E402
 from bertlib.viz.masking import (  # noqa: E402
@@ -53,7 +53,7 @@ def test_views_of_real_examples_count_what_was_masked():
     vocab = Vocab(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, "."])
     tokenizer = BertTokenizer(vocab)
     documents = [Document(tuple(f"the {animal} ran to the park ." for _ in range(4))) for animal in ("dog", "cat")] * 3
-    examples = create_pretraining_examples(documents, tokenizer, PretrainingConfig(max_seq_length=24, seed=1))
+    examples = create_pretraining_examples(documents, tokenizer, MaskingConfig(max_seq_length=24, seed=1))
     for example in examples:
         view = masking_view(example.tokens, example.masked_positions, example.masked_labels)
         assert len(view.shown) - view.count(NOT_CHOSEN) == len(example.masked_positions)

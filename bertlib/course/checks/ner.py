@@ -14,15 +14,14 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from bertlib.assets import course_tokenizer
 from bertlib.course.checks.framework import Checker, exercise_check
-from bertlib.data.batch import IGNORE_INDEX
 from bertlib.data.examples import NerExample
 from bertlib.data.external import CONLL2003_LABELS
-from bertlib.data.features import token_classification_features, word_pieces
+from bertlib.data.features import token_classification_features
 from bertlib.data.tasks import NER_LABELS
-from bertlib.tokenization import BertTokenizer
+from bertlib.tokenization import IGNORE_INDEX, BertTokenizer
 from bertlib.training.metrics import bio_chunks
-from bertlib.training.pretraining import shipped_checkpoint
 
 # -- exercise 1: align_labels ----------------------------------------------------------------------
 
@@ -43,8 +42,8 @@ ALIGN_CASES = [
 
 @lru_cache(maxsize=1)
 def _course_tokenizer() -> BertTokenizer:
-    """The shipped checkpoint's tokenizer, the one the notebook's model reads with."""
-    return BertTokenizer.from_vocab_file(shipped_checkpoint() / "vocab.txt")
+    """The course's tokenizer (the shipped checkpoint's vocab.txt), the one the notebook's model reads with."""
+    return course_tokenizer()
 
 
 def _as_ids(result: Any) -> list | None:
@@ -85,7 +84,9 @@ def check_align_labels(align_labels: Callable[[Sequence[str], Sequence[int], Seq
     tokenizer = _course_tokenizer()
     for case, text, tag_text, labels in ALIGN_CASES:
         words, tags = tuple(text.split()), tuple(tag_text.split())
-        pieces = [tokenizer.convert_ids_to_tokens(word_pieces(tokenizer, word)) for word in words]
+        tokenized = tokenizer.tokenize_words(words)  # word_ids index `words`
+        pieces = [[token for token, word_id in zip(tokenized.tokens, tokenized.word_ids) if word_id == index]
+                  for index in range(len(words))]
         counts = [len(p) for p in pieces]
         feature = token_classification_features([NerExample("check", words, tags)], tokenizer, labels, 512)[0]
         expected = list(feature.labels)

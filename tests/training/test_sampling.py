@@ -1,11 +1,12 @@
-"""Batch order: a pure function of (seed, position), split evenly over processes."""
+"""Batch order: a pure function of (seed, position), split evenly over processes; slicing a Batch."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from bertlib.training.batches import BatchOrder, batch_at, batches_in_order, trim_padding
+from bertlib.data.pretraining import PretrainingBatch
+from bertlib.training.sampling import BatchOrder, batch_at, batches_in_order
 
 from .conftest import classification_examples
 
@@ -39,18 +40,21 @@ def test_bad_sizes_are_refused():
 
 
 def test_trim_padding_cuts_only_columns_along_the_sequence():
-    batch = {"input_ids": torch.tensor([[5, 6, 0, 0], [5, 0, 0, 0]]),
-             "attention_mask": torch.tensor([[1, 1, 0, 0], [1, 0, 0, 0]]),
-             "masked_positions": torch.tensor([[1, 0, 0, 0], [0, 0, 0, 0]]), "labels": torch.tensor([1, 0])}
-    trimmed = trim_padding(batch)
-    assert trimmed["input_ids"].tolist() == [[5, 6], [5, 0]]
-    assert trimmed["masked_positions"].shape == (2, 4)  # positions, not tokens: kept whole
-    assert torch.equal(trimmed["labels"], batch["labels"])
+    batch = PretrainingBatch(input_ids=torch.tensor([[5, 6, 0, 0], [5, 0, 0, 0]]),
+                             token_type_ids=torch.zeros(2, 4, dtype=torch.long),
+                             attention_mask=torch.tensor([[1, 1, 0, 0], [1, 0, 0, 0]]),
+                             masked_positions=torch.tensor([[1, 0, 0, 0], [0, 0, 0, 0]]),
+                             mlm_labels=torch.tensor([[6, -100, -100, -100], [-100, -100, -100, -100]]),
+                             nsp_labels=torch.tensor([1, 0]))
+    trimmed = batch.trim_padding()
+    assert trimmed.input_ids.tolist() == [[5, 6], [5, 0]]
+    assert trimmed.masked_positions.shape == (2, 4)  # positions, not tokens: kept whole
+    assert torch.equal(trimmed.nsp_labels, batch.nsp_labels)
 
 
 def test_batches_in_order_cover_every_example_once():
     examples = classification_examples(count=10)
     batches = batches_in_order(examples, batch_size=4)
-    assert [len(b["labels"]) for b in batches] == [4, 4, 2]
-    assert torch.equal(torch.cat([b["labels"] for b in batches]), examples["labels"])
-    assert batch_at(examples, BatchOrder(10, 4, seed=0), 0)["labels"].shape == (4,)
+    assert [len(b.labels) for b in batches] == [4, 4, 2]
+    assert torch.equal(torch.cat([b.labels for b in batches]), examples.labels)
+    assert batch_at(examples, BatchOrder(10, 4, seed=0), 0).labels.shape == (4,)

@@ -1,45 +1,23 @@
-"""Batches whose order is a pure function of (seed, epoch, position), shared out over processes.
+"""Which examples make each batch: an order that is a pure function of (seed, epoch, position).
 
-A training set here is a dict of equal-length tensors (`input_ids`, `attention_mask`, labels, ...),
-already made by `bertlib.data`. The batch at any position can be computed without replaying the
-ones before it, which is what lets a resumed run see exactly the batches an uninterrupted run
+A training set here is one `bertlib.tokenization.Batch` (a subclass with the task's labels) of N
+rows, already made by `bertlib.data`. The batch at any position can be computed without replaying
+the ones before it, which is what lets a resumed run see exactly the batches an uninterrupted run
 would have seen. Under DistributedDataParallel every process takes its own slice of the same
 global batch (a distributed sampler), so N processes see the batch one process would. Its job
-ends at choosing and slicing examples; making them is `bertlib.data`'s job.
+ends at choosing examples; making them is `bertlib.data`'s job, slicing them is `Batch.select`'s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 
-#: A set of examples: column name -> (N, ...) tensor, every column with the same N.
-Examples = dict[str, torch.Tensor]
-#: Columns that run along the sequence (one value per token) and may be trimmed with it.
-SEQUENCE_COLUMNS = frozenset({"input_ids", "token_type_ids", "attention_mask", "labels"})
+from bertlib.tokenization.batch import Batch
 
-
-def example_count(examples: Examples) -> int:
-    """N, the number of examples, after checking that every column has N rows."""
-    if not examples:
-        raise ValueError("The example set has no columns; build it with bertlib.data's feature functions.")
-    sizes = {name: len(tensor) for name, tensor in examples.items()}
-    if len(set(sizes.values())) != 1:
-        raise ValueError(f"Every column needs one row per example, but the sizes differ: {sizes}.")
-    return next(iter(sizes.values()))
-
-
-def trim_padding(batch: Examples) -> Examples:
-    """Cut the columns after the batch's longest real sequence (padding sits at the end, so this
-    changes no result at a real token and saves the attention over padding)."""
-    if "attention_mask" not in batch:
-        return batch
-    length = int(batch["attention_mask"].sum(dim=1).max())
-    sequence_length = batch["attention_mask"].shape[1]
-    return {name: tensor[:, :length] if name in SEQUENCE_COLUMNS and tensor.dim() == 2
-            and tensor.shape[1] == sequence_length else tensor for name, tensor in batch.items()}
-
+B = TypeVar("B", bound=Batch)
 
 
 @dataclass(frozen=True)
@@ -58,6 +36,7 @@ class BatchOrder:
     world_size: int = 1
 
     def __post_init__(self) -> None:
+        """Refuse a batch that cannot be split over the processes, or more than the examples."""
         if self.global_batch % self.world_size:
             raise ValueError(f"A micro-batch of {self.global_batch} examples cannot be split evenly over "
                              f"{self.world_size} processes; choose a batch size divisible by {self.world_size}.")
@@ -67,6 +46,7 @@ class BatchOrder:
 
     @property
     def batches_per_epoch(self) -> int:
+        """Whole micro-batches in one pass over the examples."""
         return self.num_examples // self.global_batch
 
     def epoch_permutation(self, epoch: int) -> torch.Tensor:
@@ -84,14 +64,12 @@ class BatchOrder:
         return global_indices[self.rank * share:(self.rank + 1) * share]
 
 
-def batch_at(examples: Examples, order: BatchOrder, position: int) -> Examples:
+def batch_at(examples: B, order: BatchOrder, position: int) -> B:
     """The micro-batch at `position`, padding trimmed."""
-    index = order.indices(position)
-    return trim_padding({name: tensor[index] for name, tensor in examples.items()})
+    return examples.select(order.indices(position)).trim_padding()
 
 
-def batches_in_order(examples: Examples, batch_size: int) -> list[Examples]:
+def batches_in_order(examples: B, batch_size: int) -> list[B]:
     """The examples in their own order, in batches (the last may be smaller): for evaluation."""
-    count = example_count(examples)
-    return [trim_padding({name: tensor[start:start + batch_size] for name, tensor in examples.items()})
-            for start in range(0, count, batch_size)]
+    return [examples.select(slice(start, start + batch_size)).trim_padding()
+            for start in range(0, len(examples), batch_size)]
