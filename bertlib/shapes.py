@@ -14,7 +14,7 @@ def check_shape(tensor: torch.Tensor, shape: tuple[int | None, ...], name: str =
     `fix`, when given, is appended to the message: a sentence that tells the caller what to pass.
     """
     ok = tensor.dim() == len(shape) and all(
-        want is None or got == want for got, want in zip(tensor.shape, shape)
+        want is None or got == want for got, want in zip(tensor.shape, shape, strict=True)
     )
     if not ok:
         pretty = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"

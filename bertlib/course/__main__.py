@@ -24,6 +24,11 @@ from bertlib.errors import BertlibInputError
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the command line (`argv`, default sys.argv) and run it; returns the exit code.
+
+    Bad input ends in argparse's usage and message with exit code 2 (the traceback only with --debug);
+    the work itself is `run_command`'s.
+    """
     parser = argparse.ArgumentParser(prog="python -m bertlib.course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -69,7 +74,7 @@ def run_command(args: argparse.Namespace) -> int:
         return 0
     notebooks = [read_notebook(path) for path in args.paths]  # every file is checked before any work
     if args.command == "clean":
-        for path, notebook in zip(args.paths, notebooks):
+        for path, notebook in zip(args.paths, notebooks, strict=True):
             nbformat.write(clean_notebook(notebook), path)
         return 0
     total = 0.0

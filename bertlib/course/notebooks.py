@@ -111,6 +111,8 @@ def problems(notebook: nbformat.NotebookNode) -> list[str]:
 
 @dataclass
 class CellTiming:
+    """How long one code cell took to run, and whether it may take longer than the per-cell limit."""
+
     index: int  # position of the cell in the notebook
     seconds: float
     is_training: bool  # tagged "training": exempt from the per-cell limit
@@ -119,18 +121,23 @@ class CellTiming:
 
 @dataclass
 class ExecutionReport:
+    """The timings of one notebook's run, cell by cell; it reports slowness but never fails."""
+
     path: Path
     cells: list[CellTiming] = field(default_factory=list)
 
     @property
     def total_seconds(self) -> float:
+        """The time of all code cells together."""
         return sum(cell.seconds for cell in self.cells)
 
     @property
     def slow_cells(self) -> list[CellTiming]:
+        """The cells over CELL_SECONDS_LIMIT, except those tagged "training"."""
         return [c for c in self.cells if c.seconds > CELL_SECONDS_LIMIT and not c.is_training]
 
     def summary(self) -> str:
+        """A few lines to print: the total, the three slowest cells, and every limit exceeded."""
         lines = [f"{self.path.name}: {self.total_seconds:.1f} s over {len(self.cells)} code cells"]
         for cell in sorted(self.cells, key=lambda c: -c.seconds)[:3]:
             mark = " [training]" if cell.is_training else ""

@@ -68,6 +68,7 @@ class Question:
 
     @property
     def correct_index(self) -> int:
+        """The 0-based position of the one correct option."""
         return next(i for i, option in enumerate(self.options) if option.correct)
 
     def answer(self, index: int) -> Feedback:
@@ -199,7 +200,8 @@ def _parse_question(raw: dict, number: int, where: str) -> Question:
     if not isinstance(options_raw, list) or not MIN_OPTIONS <= len(options_raw) <= MAX_OPTIONS:
         raise BertlibInputError(f"{at}: needs an 'options' list of {MIN_OPTIONS} to {MAX_OPTIONS} options.")
     options = []
-    for letter, option in zip(LETTERS, options_raw):
+    # LETTERS has one letter per allowed option; options_raw, checked above, has at most that many.
+    for letter, option in zip(LETTERS, options_raw, strict=False):
         if not isinstance(option, dict) or not _is_text(option.get("text")):
             raise BertlibInputError(f"{at}, option {letter}: needs a non-empty 'text' (a JSON string).")
         if not _is_text(option.get("why")):
@@ -236,7 +238,8 @@ def quiz_cells(quiz: Quiz) -> list:
              "the page tells you whether it is right, and why. A wrong answer is a chance to reread a section, "
              "not a mark.")
     cells = [nbformat.v4.new_markdown_cell(intro),
-             nbformat.v4.new_code_cell(f'from bertlib.course.quiz import load_quiz\n\nquiz = load_quiz("{quiz.notebook}")')]
+             nbformat.v4.new_code_cell('from bertlib.course.quiz import load_quiz\n\n'
+                                       f'quiz = load_quiz("{quiz.notebook}")')]
     cells += [nbformat.v4.new_code_cell(f"quiz.question({number})") for number in range(1, len(quiz) + 1)]
     return cells
 

@@ -135,6 +135,7 @@ def rule_slide_type(cell: nbformat.NotebookNode, used_px: int, first: bool) -> s
 
 
 def is_manual(cell: nbformat.NotebookNode) -> bool:
+    """Whether the author fixed this cell's slide type by hand (`slideshow.manual`), so the rules leave it."""
     return bool(cell.metadata.get("slideshow", {}).get("manual"))
 
 

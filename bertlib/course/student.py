@@ -16,7 +16,6 @@ work) is not overwritten unless `force=True`. What it wrote is listed, with hash
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -27,6 +26,7 @@ import nbformat
 
 from bertlib.course.notebooks import clean_notebook, notebook_paths, read_notebook
 from bertlib.errors import BertlibInputError
+from bertlib.paths import file_sha256
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -93,12 +93,15 @@ def blank_solutions(source: str, where: str = "this cell") -> str:
 
 @dataclass
 class StudentCopy:
+    """One student copy that was written: from which notebook, to where, with how many exercises."""
+
     source: Path  # the full notebook
     target: Path  # where its copy was written
     exercises: int  # how many solution regions were blanked
 
 
 def count_exercises(notebook: nbformat.NotebookNode) -> int:
+    """How many solution regions (BEGIN markers) the notebook's code cells hold; it does not check them."""
     return sum(cell.source.count(BEGIN) for cell in notebook.cells if cell.cell_type == "code")
 
 
@@ -121,10 +124,6 @@ def make_student_notebook(notebook: nbformat.NotebookNode, name: str = "the note
 
 
 # ----------------------------------------------------------------------------- writing safely
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def check_out_folder(sources: list[Path], out: Path) -> Path:
@@ -194,6 +193,7 @@ def write_atomically(target: Path, text: str) -> None:
 
 
 def write_manifest(out: Path, manifest: dict[str, str]) -> None:
+    """Write MANIFEST in `out` atomically: each copy's file name and SHA-256, sorted by name."""
     text = json.dumps({"written_by": "python -m bertlib.course student", "files": dict(sorted(manifest.items()))},
                       indent=1)
     write_atomically(out / MANIFEST, text + "\n")

@@ -9,11 +9,15 @@ Its job ends at writing files; reading them back is `tasks.py`'s and `examples.p
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
 from bertlib.data.tasks import generate_tasks, write_tasks
 from bertlib.data.world import SEED, generate_corpus, write_corpus
+from bertlib.errors import BertlibInputError
 from bertlib.tokenization import Vocab, count_words, train_wordpiece
 
 VOCAB_FILE = Path("vocab.txt")
@@ -33,6 +37,42 @@ def course_vocab(texts: list[str], size: int = VOCAB_SIZE) -> Vocab:
         learned = train_wordpiece(count_words(texts), size)
     unused = [f"[unused{i}]" for i in range(size - len(learned))]
     return Vocab([*learned.tokens, *unused], source="the course vocabulary")
+
+
+def build_safely(out_dir: str | Path, seed: int = SEED, force: bool = False) -> list[Path]:
+    """`build` that never replaces a file it did not write: everything is built in a scratch folder
+    first; a file already in `out_dir` whose bytes differ (e.g. your own vocab.txt, or data of another
+    seed) is refused, naming it, unless `force`. Identical files are left as they are, and nothing
+    else in `out_dir` is touched. Each file is moved into place by an atomic rename."""
+    out_dir = Path(out_dir)
+    with tempfile.TemporaryDirectory(prefix="bertlib-data-") as scratch:
+        staged = build(scratch, seed)
+        targets = [out_dir / path.relative_to(scratch) for path in staged]
+        clashes = [target for path, target in zip(staged, targets, strict=True)
+                   if target.exists() and (not target.is_file() or target.read_bytes() != path.read_bytes())]
+        if clashes and not force:
+            raise BertlibInputError(
+                f"build would replace {len(clashes)} file(s) in --out {out_dir} that it did not write (or that "
+                f"differ from what it writes): {', '.join(map(str, clashes[:5]))}"
+                f"{' ...' if len(clashes) > 5 else ''}. Choose an empty or new --out, or pass --force to "
+                "replace them."
+            )
+        for path, target in zip(staged, targets, strict=True):
+            _place(path, target)
+    return targets
+
+
+def _place(path: Path, target: Path) -> None:
+    """Copy `path` to `target` under a temporary name beside it, then rename (never half written)."""
+    if target.is_file() and target.read_bytes() == path.read_bytes():
+        return  # already there, byte for byte
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.partial")
+    try:
+        shutil.copyfile(path, temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def build(out_dir: str | Path, seed: int = SEED) -> list[Path]:

@@ -270,6 +270,16 @@ def typed_field(record: dict, name: str, kind: type, where: str, example: str):
     return value
 
 
+def text_field(record: dict, name: str, where: str, example: str) -> str:
+    """`typed_field` for a string that must hold some text: an empty (or blank) one is refused, as
+    an example with nothing to read (or an answer of 0 characters) would be trained on silently."""
+    value = typed_field(record, name, str, where, example)
+    if not value.strip():
+        raise BertlibInputError(f"{where}: field {name!r} is empty ({short(value)}); give it text, e.g. {example}, "
+                                "or drop the record")
+    return value
+
+
 def string_list(record: dict, name: str, where: str, example: str) -> tuple[str, ...]:
     """A field holding a list of strings; a string in its place is refused (it would count characters)."""
     value = field_of(record, name, where)
@@ -295,7 +305,7 @@ def sentiment_record(example: SentimentExample) -> dict:
 
 def sentiment_from_record(record: dict, where: str) -> SentimentExample:
     """A sentiment example from a record with `text` (a string) and `label` (0 or 1)."""
-    text = typed_field(record, "text", str, where, '"a fine film"')
+    text = text_field(record, "text", where, '"a fine film"')
     label = field_of(record, "label", where)
     if isinstance(label, bool) or not isinstance(label, int) or label not in (NEGATIVE_LABEL, POSITIVE_LABEL):
         raise BertlibInputError(
@@ -370,7 +380,7 @@ def write_squad_json(path: str | Path, examples: Iterable[QAExample]) -> None:
 
 def squad_answer(answer: Any, context: str, where: str) -> QAAnswer:
     """One answer of a SQuAD question: `text` must sit at character `answer_start` of the context."""
-    text = typed_field(answer, "text", str, where, '"Mia"')
+    text = text_field(answer, "text", where, '"Mia"')
     start = typed_field(answer, "answer_start", int, where, "0 (the character where the answer begins)")
     found = context[start : start + len(text)] if start >= 0 else None
     if found != text:
@@ -387,6 +397,7 @@ def examples_from_squad(squad: dict, where: str = "SQuAD data") -> list[QAExampl
     """QA examples from SQuAD v1.1's layout (a parsed JSON file). A missing field or a value of the
     wrong type is an error naming its place, e.g. `data[0].paragraphs[1].qas[2].answers[0]`."""
     examples = []
+    seen: dict[str, str] = {}  # question id -> where it was first
     if not isinstance(squad, dict):
         raise BertlibInputError(f"{where}: expected SQuAD's layout, an object {{\"version\": ..., \"data\": [...]}}, "
                                 f"got {type(squad).__name__}")
@@ -400,9 +411,18 @@ def examples_from_squad(squad: dict, where: str = "SQuAD data") -> list[QAExampl
             for q, qa in enumerate(typed_field(paragraph, "qas", list, at_paragraph, '[{"id": ..., "question": ...}]')):
                 at_question = f"{at_paragraph}.qas[{q}]"
                 qid = field_of(qa, "id", at_question)
+                if str(qid) in seen:  # predictions are keyed by id: a repeated one would be scored wrong
+                    raise BertlibInputError(f"{where}: question id {qid!r} appears twice ({seen[str(qid)]} and "
+                                            f"{at_question.removeprefix(where + ', ')}); give each question "
+                                            "its own id")
+                seen[str(qid)] = at_question.removeprefix(where + ", ")
                 at_question += f" (question {qid!r})"
-                question = typed_field(qa, "question", str, at_question, '"Who ran?"')
+                question = text_field(qa, "question", at_question, '"Who ran?"')
                 listed = typed_field(qa, "answers", list, at_question, '[{"text": "Mia", "answer_start": 0}]')
+                if not listed:
+                    raise BertlibInputError(f"{at_question}: 'answers' is empty; a SQuAD v1.1 question has at "
+                                            'least one answer, e.g. [{"text": "Mia", "answer_start": 0}] '
+                                            "(drop unanswerable questions)")
                 answers = tuple(squad_answer(answer, context, f"{at_question}.answers[{n}]")
                                 for n, answer in enumerate(listed))
                 examples.append(QAExample(str(qid), str(title), context, question, answers))

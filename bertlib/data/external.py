@@ -15,7 +15,7 @@ ends at examples; features for a model are `features.py`'s job.
 
 from __future__ import annotations
 
-import hashlib
+import os
 import re
 import shutil
 import urllib.error
@@ -36,6 +36,7 @@ from bertlib.data.examples import (
     read_squad_json,
 )
 from bertlib.errors import BertlibInputError
+from bertlib.paths import file_sha256
 
 #: CoNLL-2003's `ner_tags` names, in the order of the Hugging Face dataset's ClassLabel.
 CONLL2003_LABELS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC")
@@ -131,7 +132,7 @@ def wikitext_documents(records: Iterable[Mapping | str]) -> list[Document]:
 
 # ----------------------------------------------------------------------------- a student's own files
 
-USER_FILE_KINDS = {
+USER_FILE_KINDS: dict[tuple[str, str], Callable[[Path], list]] = {
     ("documents", ".txt"): read_documents,
     ("sentiment", ".jsonl"): read_sentiment_jsonl,
     ("ner", ".jsonl"): read_ner_jsonl,
@@ -147,7 +148,11 @@ def load_user_file(path: str | Path, task: str) -> list:
     The file must be UTF-8. A malformed record is an error naming the file, the line (or, in a
     SQuAD file, the place such as `data[0].paragraphs[1].qas[2]`), the field and the fix; NER tags
     must be BIO ('O', 'B-X', 'I-X'; an I-X after O starts an entity, as conlleval reads it)."""
-    path = Path(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise BertlibInputError(f"load_user_file got path={path!r} (type {type(path).__name__}); give the path "
+                                "of your file as a string or Path, e.g. load_user_file('my_data/train.jsonl', "
+                                f"{task!r})")
+    path = Path(path).expanduser()
     reader = USER_FILE_KINDS.get((task, path.suffix.lower()))
     if reader is None:
         kinds = ", ".join(f"{t}: {s}" for t, s in USER_FILE_KINDS)
@@ -195,15 +200,6 @@ def load_real_dataset(name: str, split: str = "train") -> list:
             f"{type(error).__name__}: {error}. Without a network, use the embedded default: {default}."
         ) from error
     return convert(records)
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file's bytes, as hex, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def download(url: str, cache_dir: str | Path, sha256: str, filename: str | None = None, timeout: float = 30) -> Path:

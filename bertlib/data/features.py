@@ -30,6 +30,7 @@ import torch
 from bertlib.data.examples import NerExample, QAExample, SentimentExample
 from bertlib.tokenization import BertTokenizer, TokenizedText
 from bertlib.tokenization.batch import IGNORE_INDEX, Batch, input_tensors, pad_rows
+from bertlib.tokenization.tokenizer import Truncation
 from bertlib.tokenization.windows import check_whole, window_starts
 
 # ----------------------------------------------------------------------------- sentence classification
@@ -57,7 +58,7 @@ def classification_features(
     """`[CLS] text [SEP]` for each example; over `max_seq_length` it is an error unless `truncation`."""
     features = []
     for example in examples:
-        cut = "longest_first" if truncation else False
+        cut: Truncation = "longest_first" if truncation else False
         encoding = tokenizer.encode(example.text, max_length=max_seq_length, truncation=cut)
         features.append(ClassificationFeature(tuple(encoding.input_ids), tuple(encoding.token_type_ids), example.label))
     return features
@@ -167,9 +168,10 @@ class QAFeature:
 
     def span_text(self, context: str, start: int, end: int) -> str:
         """The exact context text of tokens `start` to `end` (inclusive) of this window."""
-        if self.offsets[start] is None or self.offsets[end] is None or end < start:
+        first, last = self.offsets[start], self.offsets[end]
+        if first is None or last is None or end < start:
             raise ValueError(f"tokens {start}..{end} are not a span of the context in this window")
-        return context[self.offsets[start][0] : self.offsets[end][1]]
+        return context[first[0] : last[1]]
 
 
 @dataclass

@@ -23,7 +23,7 @@ Its job ends at the examples and their files; features for a model are `features
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +41,7 @@ from bertlib.data.examples import (
     write_squad_json,
 )
 from bertlib.data.judgements import CONTRAST, NEGATED_APART, random_judgement
-from bertlib.data.lexicon import PEOPLE, PLACES, SPECIES, SURNAMES, THINGS, TOWNS
+from bertlib.data.lexicon import PEOPLE, SPECIES, THINGS
 from bertlib.data.sentences import OUTSIDE, Sentence
 from bertlib.data.world import JUDGEMENT_FORMS, SEED, Pools, Story, StoryWriter
 from bertlib.paths import data_path
@@ -128,7 +128,9 @@ def sentiment_sentence(rng: random.Random, negation_only: bool) -> Review:
     return Review(f"{speaker}the {thing.word} was {verdict.text} .", verdict.positive, verdict.form)
 
 
-def generate_sentiment(seed: int = SEED, corpus_sentences: set[str] = frozenset()) -> dict[str, list[SentimentExample]]:
+def generate_sentiment(
+    seed: int = SEED, corpus_sentences: Set[str] = frozenset()
+) -> dict[str, list[SentimentExample]]:
     """The sentiment splits from `seed`: each review unique, none of them a corpus sentence."""
     rng = task_rng(seed, "sentiment")
     reviews: dict[str, Review] = {}
@@ -200,8 +202,8 @@ def story_context(story: Story) -> tuple[str, list[int]]:
 def qa_examples(story: Story, title: str, rng: random.Random) -> list[QAExample]:
     """Questions about one story, each with its answer's text and character offset."""
     context, starts = story_context(story)
-    questions = story.unambiguous_questions()
-    questions = rng.sample(questions, min(QA_QUESTIONS_PER_STORY, len(questions)))
+    candidates = story.unambiguous_questions()
+    questions = rng.sample(candidates, min(QA_QUESTIONS_PER_STORY, len(candidates)))
     examples = []
     for number, question in enumerate(questions):
         sentence = story.sentences[question.sentence]
@@ -251,7 +253,7 @@ class TaskSets:
         return texts
 
 
-def generate_tasks(seed: int = SEED, corpus_sentences: set[str] = frozenset()) -> TaskSets:
+def generate_tasks(seed: int = SEED, corpus_sentences: Set[str] = frozenset()) -> TaskSets:
     """Every labelled set; texts in `corpus_sentences` are kept out of the sentiment set."""
     return TaskSets(
         sentiment=generate_sentiment(seed, corpus_sentences),
@@ -264,15 +266,15 @@ def write_tasks(out_dir: str | Path, sets: TaskSets) -> list[Path]:
     """Write every labelled set under `out_dir`; returns the paths written."""
     out_dir = Path(out_dir)
     written = []
-    for split, examples in sets.sentiment.items():
+    for split, reviews in sets.sentiment.items():
         written.append(out_dir / SENTIMENT_DIR / f"{split}.jsonl")
-        write_jsonl(written[-1], map(sentiment_record, examples))
-    for split, examples in sets.ner.items():
+        write_jsonl(written[-1], map(sentiment_record, reviews))
+    for split, sentences in sets.ner.items():
         written.append(out_dir / NER_DIR / f"{split}.jsonl")
-        write_jsonl(written[-1], map(ner_record, examples))
-    for split, examples in sets.qa.items():
+        write_jsonl(written[-1], map(ner_record, sentences))
+    for split, questions in sets.qa.items():
         written.append(out_dir / QA_DIR / f"{split}.json")
-        write_squad_json(written[-1], examples)
+        write_squad_json(written[-1], questions)
     return written
 
 

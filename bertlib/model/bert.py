@@ -64,7 +64,14 @@ def validate_inputs(
     if token_type_ids is not None:
         check_shape(token_type_ids, (batch, length), "token_type_ids",
                     "Pass one segment id per input id (0 = sentence A, 1 = sentence B), or None for all 0.")
+    if input_ids.is_meta:
+        raise BertlibInputError(
+            "input_ids is on the meta device, so it holds no values to look up; create it on a real device, "
+            "e.g. input_ids.to_empty(device='cpu') filled with token ids, or the tokenizer's batch.to_tensors()."
+        )
     if checks_enabled():
+        if attention_mask is not None:
+            _check_mask_values(attention_mask)
         _check_range(input_ids, config.vocab_size, "input_ids", "token ids",
                      "Encode the text with the tokenizer whose vocab.txt belongs to this model, "
                      "or build the model with vocab_size = the tokenizer's vocabulary size.")
@@ -93,6 +100,21 @@ def _type_name(value: object) -> str:
     """`list` as "Python list", `numpy.ndarray` as "numpy.ndarray": what the student passed."""
     module = type(value).__module__.split(".")[0]
     return f"Python {type(value).__name__}" if module == "builtins" else f"{module}.{type(value).__name__}"
+
+
+def _check_mask_values(mask: torch.Tensor) -> None:
+    """A mask holds only 1 (real token) and 0 (padding); 2, -1, 0.5 or NaN would be read as 'real'
+    by the `mask == 0` test, silently. Bool masks pass (True = real)."""
+    if mask.dtype == torch.bool or mask.numel() == 0:
+        return
+    bad = ~((mask == 0) | (mask == 1))  # NaN fails both tests, so it is caught as well
+    if bool(bad.any()):
+        index = tuple(int(i) for i in bad.nonzero()[0].tolist())
+        value = mask[index].item()
+        raise BertlibInputError(
+            f"attention_mask holds {value} at {index}; it must hold only 1 (real token) and 0 (padding). "
+            "Pass the tokenizer's attention_mask, or (mask > 0).long() if you meant 'non-zero is real'."
+        )
 
 
 def _check_range(ids: torch.Tensor, size: int, name: str, what: str, fix: str) -> None:

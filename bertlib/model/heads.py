@@ -13,7 +13,7 @@ name, and back.
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Literal, TypeVar, overload
 
 import torch
 import torch.nn.functional as F
@@ -33,6 +33,9 @@ from bertlib.model.outputs import (
 from bertlib.model.pretrained import PretrainedModel
 from bertlib.shapes import check_shape
 from bertlib.tokenization.batch import IGNORE_INDEX
+
+#: Any head module; `_init_head` returns the head it was given, with its own type.
+HeadT = TypeVar("HeadT", bound=nn.Module)
 
 Reduction = Literal["mean", "sum"]
 REDUCTIONS = ("mean", "sum")
@@ -100,11 +103,16 @@ def classification_loss(logits: torch.Tensor, labels: torch.Tensor | None, name:
 
     ``reduction="sum"`` gives the sum instead of the mean (the trainer divides by the count of
     labels over a whole step). The logits are read in float32 (as autocast would).
+
+    Labels that are all -100 leave nothing to average: with "mean" that is an error (the loss would
+    be NaN). With "sum" it is a loss of 0 that still has a gradient: the trainer sums micro-batches
+    and divides by the step's count, and a tiny pre-training micro-batch may have no masked token.
     """
     if labels is None:
         return None
     if reduction not in REDUCTIONS:
         raise BertlibInputError(f"reduction={reduction!r}; choose 'mean' or 'sum'.")
+    labels = _label_tensor(labels, name)
     classes = logits.shape[-1]
     check_shape(labels, tuple(logits.shape[:-1]), name,
                 "Give one class index per prediction, and -100 where there is nothing to predict.")
@@ -113,8 +121,30 @@ def classification_loss(logits: torch.Tensor, labels: torch.Tensor | None, name:
         if bad.numel():
             raise ValueError(f"{name} contains {bad[0].item()}, but there are {classes} classes (0 to "
                              f"{classes - 1}); use -100 for positions that take no part in the loss.")
+        if reduction == "mean" and labels.numel() and not bool((labels != IGNORE_INDEX).any()):
+            raise BertlibInputError(
+                f"every value in {name} is -100, so no position takes part in the loss and its mean would be "
+                "NaN. Give at least one real label (-100 only marks positions to skip), or leave the labels "
+                f"out ({name}=None) for a batch with nothing to score."
+            )
     return F.cross_entropy(logits.reshape(-1, classes).float(), labels.reshape(-1),  # (N, C), (N,)
                            ignore_index=IGNORE_INDEX, reduction=reduction)
+
+
+def _label_tensor(labels: object, name: str) -> torch.Tensor:
+    """Labels are class indices: an integer tensor. A Python number, a float or a bool tensor is
+    refused with the call that fixes it; other integer dtypes are widened to int64 (exact)."""
+    if not isinstance(labels, torch.Tensor):
+        raise BertlibInputError(
+            f"{name} is a Python {type(labels).__name__} ({labels!r}), not a tensor; pass a tensor of class "
+            f"indices, e.g. torch.tensor([{labels!r}]) for a batch of one."
+        )
+    if labels.dtype == torch.bool or labels.is_floating_point() or labels.is_complex():
+        raise BertlibInputError(
+            f"{name} has dtype {labels.dtype}, but it holds class indices / positions, which are integers; "
+            f"pass {name}.long() if the values are whole numbers (e.g. torch.tensor([1]), not [1.0])."
+        )
+    return labels if labels.dtype in (torch.int64, torch.uint8) else labels.long()
 
 
 def _check_index(positions: torch.Tensor, length: int, name: str) -> None:
@@ -199,7 +229,7 @@ class NextSentenceHead(nn.Linear):
         super().__init__(config.hidden_size, 2)
 
 
-def _init_head(head: nn.Module, config: BertConfig) -> nn.Module:
+def _init_head(head: HeadT, config: BertConfig) -> HeadT:
     """Initialise a freshly built head as the encoder was (the encoder initialises itself)."""
     init_bert_weights(head, config.initializer_range)
     return head
@@ -235,13 +265,14 @@ class BertForPreTraining(PretrainedModel):
         """Masked-LM logits at `masked_positions` and next-sentence logits; the summed loss when labels are given."""
         bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
                          output_qk=output_qk)
-        mlm_logits = self.cls.predictions(bert.last_hidden_state, masked_positions)  # (B, P or T, V)
-        nsp_logits = self.cls.seq_relationship(bert.pooler_output)  # (B, 2)
+        mlm_logits = self.cls["predictions"](bert.last_hidden_state, masked_positions)  # (B, P or T, V)
+        nsp_logits = self.cls["seq_relationship"](bert.pooler_output)  # (B, 2)
         mlm_loss = classification_loss(mlm_logits, mlm_labels, "mlm_labels")
         nsp_loss = classification_loss(nsp_logits, nsp_labels, "nsp_labels")
         losses = [loss for loss in (mlm_loss, nsp_loss) if loss is not None]
         return PreTrainingOutput(mlm_logits=mlm_logits, nsp_logits=nsp_logits, bert=bert,
-                                 loss=sum(losses) if losses else None, mlm_loss=mlm_loss, nsp_loss=nsp_loss)
+                                 loss=sum(losses[1:], start=losses[0]) if losses else None,
+                                 mlm_loss=mlm_loss, nsp_loss=nsp_loss)
 
 
 class BertForMaskedLM(PretrainedModel):
@@ -269,7 +300,7 @@ class BertForMaskedLM(PretrainedModel):
         """Masked-LM logits (at `masked_positions`, or every token); the loss when `labels` are given."""
         bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
                          output_qk=output_qk)
-        logits = self.cls.predictions(bert.last_hidden_state, masked_positions)  # (B, P or T, V)
+        logits = self.cls["predictions"](bert.last_hidden_state, masked_positions)  # (B, P or T, V)
         return MaskedLMOutput(logits=logits, bert=bert, loss=classification_loss(logits, labels))
 
 
@@ -324,6 +355,7 @@ class BertForSequenceClassification(_LinearClassifier):
         """The (B, H) vector the classifier reads, as `config.classifier_pooling` chooses."""
         if self.config.classifier_pooling == "mean":
             return mean_pool(bert.last_hidden_state, attention_mask)
+        assert bert.pooler_output is not None  # add_pooling_layer is True for sequence classification
         return bert.pooler_output
 
 
@@ -397,7 +429,7 @@ class BertForQuestionAnswering(PretrainedModel):
         if start_positions is None or end_positions is None:
             return None
         for name, positions in (("start_positions", start_positions), ("end_positions", end_positions)):
-            _check_index(positions, start_logits.shape[1], name)
+            _check_index(_label_tensor(positions, name), start_logits.shape[1], name)
         start_loss = classification_loss(start_logits, start_positions, "start_positions", reduction)
         end_loss = classification_loss(end_logits, end_positions, "end_positions", reduction)
         return (start_loss + end_loss) / 2

@@ -122,7 +122,7 @@ class PretrainedModel(nn.Module):
         config_overrides change settings that leave the weights' shapes alone (dropout, num_labels
         of a new head, attention_path). The model comes back in eval mode, as HF's does.
         """
-        directory = Path(path)
+        directory = Path(path).expanduser()
         if not (directory / "config.json").is_file():
             raise FileNotFoundError(f"{directory / 'config.json'} not found: from_pretrained needs the folder "
                                     "that save_pretrained (bertlib's or transformers') wrote.")
@@ -135,8 +135,7 @@ class PretrainedModel(nn.Module):
     def save_pretrained(self, path: str | Path) -> None:
         """Write config.json and model.safetensors that this class and transformers' class of the
         same name both load. Tied copies are written once, as transformers writes them."""
-        directory = Path(path)
-        directory.mkdir(parents=True, exist_ok=True)
+        directory = _save_folder(path, "save_pretrained", "config.json and model.safetensors")
         self.config.to_json_file(directory / "config.json", architecture=type(self).__name__)
         weights = {key: tensor.detach().cpu().contiguous() for key, tensor in self.state_dict().items()
                    if self._canonical(key) not in TIED_KEYS}
@@ -236,3 +235,17 @@ class PretrainedModel(nn.Module):
                 "these weights; set its sizes (vocab_size, hidden_size, num_labels, ...) to the checkpoint's."
             )
         return problems
+
+
+def _save_folder(path: str | Path, method: str, files: str) -> Path:
+    """The folder to save into (``~`` expanded), made if missing; a file in the way is an error
+    that names it, not a bare FileExistsError from mkdir."""
+    directory = Path(path).expanduser()
+    blocker = next((p for p in (directory, *directory.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise BertlibInputError(
+            f"{blocker} is a file, so {method} cannot make the folder {directory} (it writes {files} "
+            "there). Choose another path, e.g. a new folder name."
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

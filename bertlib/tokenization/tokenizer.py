@@ -35,10 +35,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, SupportsIndex, TypeGuard
 
 import torch
 
@@ -213,7 +213,7 @@ class BertTokenizer:
         (its do_lower_case, strip_accents and model_max_length are used). A setting of the wrong type
         (``"do_lower_case": "false"``, a string) is an error naming the file and the field, never
         read as true."""
-        directory = Path(directory)
+        directory = Path(directory).expanduser()
         config_path = directory / CONFIG_FILE
         config = _read_config(config_path) if config_path.is_file() else {}
         if config.get("tokenize_chinese_chars", True) is False:
@@ -232,7 +232,11 @@ class BertTokenizer:
 
     def save(self, directory: str | Path) -> Path:
         """Write vocab.txt and tokenizer_config.json, for our `from_pretrained` or Hugging Face's."""
-        directory = Path(directory)
+        directory = Path(directory).expanduser()
+        blocker = next((p for p in (directory, *directory.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise BertlibInputError(f"{blocker} is a file, so save cannot make the folder {directory} (it writes "
+                                    f"{VOCAB_FILE} and {CONFIG_FILE} there). Choose another path, e.g. a new folder.")
         directory.mkdir(parents=True, exist_ok=True)
         self.vocab.save(directory / VOCAB_FILE)
         config = {
@@ -258,6 +262,7 @@ class BertTokenizer:
 
     def tokenize_with_offsets(self, text: str) -> TokenizedText:
         """The tokens of `text` (any length) with their ids, offsets and word ids."""
+        _check_text("text", text, "tokenize")
         out = TokenizedText()
         position = 0
         for match in self._special_tokens_in(text):
@@ -272,6 +277,11 @@ class BertTokenizer:
         `word_ids` index `words`, and each word's offsets are within that word. A word that tokenizes
         to nothing (only control characters) becomes one [UNK], so that it keeps its place (and its
         label, for word-level tasks)."""
+        if isinstance(words, str):
+            raise BertlibInputError(
+                f"tokenize_words got one string, {_short(words)}, which would be read one character at a "
+                "time; pass its words as a list (e.g. text.split()), or call tokenize_with_offsets(text)."
+            )
         out = TokenizedText()
         unk = self.vocab.special.unk
         for word_id, word in enumerate(words):
@@ -353,10 +363,10 @@ class BertTokenizer:
             raise BertlibInputError(f"encode_batch got {len(texts)} texts but {len(pairs)} pairs; give one "
                                     "pair per text (or pairs=None).")
         _check_option("padding", padding, PADDINGS)
-        pairs = [None] * len(texts) if pairs is None else pairs
+        partners: Sequence[str | None] = [None] * len(texts) if pairs is None else pairs
         encodings = [
             self.encode(text, pair, max_length=max_length, truncation=truncation)
-            for text, pair in zip(texts, pairs)
+            for text, pair in zip(texts, partners, strict=True)
         ]
         if padding == "longest" and encodings:
             self._pad_all(encodings, max(len(e) for e in encodings))
@@ -462,6 +472,9 @@ def _check_length(name: str, value: object, least: int, pair: bool = False) -> N
 
 
 def _check_text(name: str, value: object, method: str) -> None:
+    if isinstance(value, (bytes, bytearray)):
+        raise BertlibInputError(f"{method} got {name}={_short(value)}, which is bytes, not text; decode it "
+                                f"first: {name}.decode('utf-8').")
     if not isinstance(value, str):
         raise BertlibInputError(f"{method} got {name}={_short(value)} (type {type(value).__name__}), but it takes "
                                 "one string; for a list of texts call encode_batch.")
@@ -490,7 +503,7 @@ def _short(value: object, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _id_list(ids: object) -> list:
+def _id_list(ids: Iterable[object] | torch.Tensor) -> list:
     """`ids` as a list of Python values, refusing a float tensor or one of more than one dimension."""
     if isinstance(ids, torch.Tensor):
         if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool or ids.dim() != 1:
@@ -514,13 +527,14 @@ def _token_id(value: object, index: int, size: int) -> int:
             f"ids[{index}] is {value!r} (type {type(value).__name__}); token ids are whole numbers. Pass the "
             "integer ids the tokenizer gave (e.g. logits.argmax(-1).tolist()), not scores or rounded values."
         )
-    if not 0 <= value < size:
-        raise BertlibInputError(f"Token id {int(value)} is outside this vocabulary of {size} tokens (ids 0 "
+    number = int(value)  # a Python int already, or a NumPy integer
+    if not 0 <= number < size:
+        raise BertlibInputError(f"Token id {number} is outside this vocabulary of {size} tokens (ids 0 "
                                 f"to {size - 1}; it is ids[{index}]); decode ids made with this tokenizer's vocab.txt.")
-    return int(value)
+    return number
 
 
-def _is_numpy_integer(value: object) -> bool:
+def _is_numpy_integer(value: object) -> TypeGuard[SupportsIndex]:
     kind = getattr(getattr(value, "dtype", None), "kind", None)  # numpy scalars, without importing numpy
     return kind in ("i", "u") and getattr(value, "ndim", None) == 0
 
@@ -574,7 +588,7 @@ def _truncate(
     else:  # "only_second"
         if second is None:
             raise BertlibInputError("truncation='only_second' needs a pair; use 'longest_first' for a single text.")
-        n_second = _room_left(budget, n_first, truncation)
+        n_second = _room_left(budget, n_first, "only_second")
     return first.window(0, n_first), None if second is None else second.window(0, n_second)
 
 

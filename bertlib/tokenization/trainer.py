@@ -18,6 +18,7 @@ Its job ends at the vocabulary: cutting text with it belongs to wordpiece.py and
 from __future__ import annotations
 
 import heapq
+import itertools
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -133,7 +134,7 @@ class _MergeLearner:
     def _count_pairs(self, index: int, sign: int) -> list[Pair]:
         """Add (sign=+1) or remove (sign=-1) one word's pairs from the counts; return those pairs."""
         symbols = self.words[index]
-        pairs = list(zip(symbols, symbols[1:]))
+        pairs = list(itertools.pairwise(symbols))
         for pair in pairs:
             self.pair_counts[pair] += sign * self.counts[index]
             if sign > 0:

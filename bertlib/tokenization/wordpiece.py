@@ -73,7 +73,7 @@ class Vocab:
         because the basic tokenizer splits words on it, so they cannot be part of the token). Blank
         lines at the very end are dropped; a blank line elsewhere would shift every later id, so it is
         an error naming the line, as are a token listed twice and bytes that are not UTF-8."""
-        path = Path(path)
+        path = Path(path).expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"No vocabulary file at {path}; a BERT vocabulary is a vocab.txt file.")
         lines = [line.strip() for line in _read_utf8(path).removeprefix("\ufeff").split("\n")]

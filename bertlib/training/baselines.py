@@ -66,15 +66,15 @@ class BagOfWordsClassifier:
                 self.features.setdefault(gram, len(self.features))
         x, y = self.featurize(texts), torch.tensor(list(labels))
         generator = torch.Generator().manual_seed(0)
-        self.linear = torch.nn.Linear(x.shape[1], int(y.max()) + 1)
+        linear = self.linear = torch.nn.Linear(x.shape[1], int(y.max()) + 1)
         with torch.no_grad():
-            self.linear.weight.copy_(torch.randn(self.linear.weight.shape, generator=generator) * 0.01)
-            self.linear.bias.zero_()
-        optimizer = torch.optim.LBFGS(self.linear.parameters(), max_iter=self.max_iter, line_search_fn="strong_wolfe")
+            linear.weight.copy_(torch.randn(linear.weight.shape, generator=generator) * 0.01)
+            linear.bias.zero_()
+        optimizer = torch.optim.LBFGS(linear.parameters(), max_iter=self.max_iter, line_search_fn="strong_wolfe")
 
         def closure() -> torch.Tensor:
             optimizer.zero_grad()
-            loss = torch.nn.functional.cross_entropy(self.linear(x), y) + self.l2 * self.linear.weight.pow(2).sum()
+            loss = torch.nn.functional.cross_entropy(linear(x), y) + self.l2 * linear.weight.pow(2).sum()
             loss.backward()
             return loss
 
@@ -91,7 +91,7 @@ class BagOfWordsClassifier:
     def accuracy(self, texts: Sequence[str], labels: Sequence[int]) -> float:
         """The fraction of texts whose label is predicted exactly."""
         predictions = self.predict(texts)
-        return sum(int(p == y) for p, y in zip(predictions, labels)) / len(labels)
+        return sum(int(p == y) for p, y in zip(predictions, labels, strict=True)) / len(labels)
 
     def top_features(self, k: int = 10) -> list[FeatureWeight]:
         """The `k` n-grams with the largest weights towards the last label, strongest first."""
@@ -116,6 +116,8 @@ def fit_bag_of_words(
         accuracy = model.accuracy(*dev)
         if accuracy > best_accuracy:
             best, best_accuracy = model, accuracy
+    if best is None:
+        raise ValueError("fit_bag_of_words needs at least one L2 strength in l2_grid; got none.")
     return best
 
 

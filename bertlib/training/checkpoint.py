@@ -21,6 +21,7 @@ deciding when to write them is the trainer's and the command line's job.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import json
@@ -146,16 +147,8 @@ def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:
-        with _ignored(OSError):
+        with contextlib.suppress(OSError):
             path.unlink()
-
-
-@contextmanager
-def _ignored(*errors: type[BaseException]) -> Iterator[None]:
-    try:
-        yield
-    except errors:
-        pass
 
 
 def temporary_name(path: Path) -> Path:
@@ -503,7 +496,7 @@ def acquire_lock(directory: str | Path, command: str = "") -> Path:
                     f"to finish, or choose another --out. If that run is over, delete {path}.") from None
             print(f"note: taking over the stale lock {path} of PID {holder.get('pid')}, which no longer runs.",
                   file=sys.stderr)
-            with _ignored(FileNotFoundError):
+            with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             continue
         except OSError as error:
@@ -520,7 +513,7 @@ def acquire_lock(directory: str | Path, command: str = "") -> Path:
 def release_lock(path: Path) -> None:
     """Remove a lock this process holds (and only such a lock)."""
     if _read_lock(path).get("pid") == os.getpid():
-        with _ignored(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError):
             path.unlink()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 import torch.distributed as dist
@@ -111,6 +112,6 @@ def unwrap(model: nn.Module) -> nn.Module:
         if isinstance(model, nn.parallel.DistributedDataParallel):
             model = model.module
         elif hasattr(model, "_orig_mod"):  # what torch.compile returns
-            model = model._orig_mod
+            model = cast(nn.Module, model._orig_mod)
         else:
             return model

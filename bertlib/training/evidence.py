@@ -111,11 +111,11 @@ def run_contender(task: FineTuningTask, contender: Contender, plan: EvidencePlan
                                pooling=contender.pooling, eval_splits=eval_splits,
                                allow_unfinished=plan.allow_unfinished)
 
-    dev_by_lr = {}
+    dev_by_lr: dict[str, float] = {}
     for lr in budget.lrs:
         run = finetune(options(("dev",)), budget.config(seed=0, lr=lr, progress=progress), task=task)
         dev_by_lr[f"{lr:g}"] = run.headline("dev")
-    best_lr = float(max(dev_by_lr, key=dev_by_lr.get))
+    best_lr = float(max(dev_by_lr, key=dev_by_lr.__getitem__))
     values: dict[str, list[float]] = {split: [] for split in splits}
     for seed in range(plan.seeds):
         run = finetune(options(splits), budget.config(seed=seed, lr=best_lr, progress=progress), task=task)
@@ -192,7 +192,8 @@ def evidence_table(rows: list[Row]) -> str:
     models = list(dict.fromkeys(r.model for r in rows))
     lines = ["| task | split | metric | " + " | ".join(models) + " |", "|---" * (3 + len(models)) + "|"]
     for task, split in dict.fromkeys((r.task, r.split) for r in rows):
-        cells = [(_find(rows, task, split, m).cell() if _find(rows, task, split, m) else "") for m in models]
+        found = [_find(rows, task, split, m) for m in models]
+        cells = [row.cell() if row else "" for row in found]
         metric = next(r.metric for r in rows if (r.task, r.split) == (task, split))
         lines.append(f"| {task} | {split} | {metric} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

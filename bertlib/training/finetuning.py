@@ -70,7 +70,6 @@ from bertlib.training.registry import (
     TaskSpec,
     register_task,
     task_spec,
-    task_specs,
 )
 from bertlib.training.sampling import batches_in_order
 from bertlib.training.trainer import History, Objective, Trainer, TrainingConfig, is_real, is_whole
@@ -107,7 +106,7 @@ class FinetuneOptions:
                 raise BertlibInputError(f"{name}={value!r} ({flag}) must be a whole number of at least {minimum}"
                                         + (": each QA window must move on, or it never ends." if name == "doc_stride"
                                            else "."))
-        if self.doc_stride >= self.max_seq_length:
+        if self.task == "qa" and self.doc_stride >= self.max_seq_length:  # only QA cuts windows
             raise BertlibInputError(
                 f"doc_stride={self.doc_stride} (--doc-stride) must be smaller than max_seq_length="
                 f"{self.max_seq_length} (--seq-length): a window that moves further than it is long skips "

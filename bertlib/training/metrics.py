@@ -11,7 +11,7 @@ import collections
 import math
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -91,7 +91,7 @@ def confusion_matrix(predictions: Sequence[int], labels: Sequence[int], num_clas
     if len(predictions) != len(labels):
         raise ValueError(f"{len(predictions)} predictions but {len(labels)} labels; give one prediction per label.")
     counts = [[0] * num_classes for _ in range(num_classes)]
-    for predicted, gold in zip(predictions, labels):
+    for predicted, gold in zip(predictions, labels, strict=True):
         if not (0 <= predicted < num_classes and 0 <= gold < num_classes):
             raise ValueError(f"class index out of range: predicted {predicted}, gold {gold}, with "
                              f"{num_classes} classes (0 to {num_classes - 1}).")
@@ -179,8 +179,10 @@ def entity_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[st
     right only if a gold entity has exactly its type, start and end (conlleval)."""
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold sentences but {len(predicted)} predicted; pair them one to one.")
-    found, wanted, right = collections.Counter(), collections.Counter(), collections.Counter()
-    for n, (gold_tags, predicted_tags) in enumerate(zip(gold, predicted)):
+    found: collections.Counter[str] = collections.Counter()  # entities predicted, by type
+    wanted: collections.Counter[str] = collections.Counter()  # gold entities, by type
+    right: collections.Counter[str] = collections.Counter()  # predicted exactly, by type
+    for n, (gold_tags, predicted_tags) in enumerate(zip(gold, predicted, strict=True)):
         if len(gold_tags) != len(predicted_tags):
             raise ValueError(f"sentence {n} has {len(gold_tags)} gold tags but {len(predicted_tags)} predicted; "
                              "predict one tag per word.")
@@ -242,7 +244,7 @@ class SquadScores:
     questions: int
 
 
-def squad_scores(predictions: dict[str, str], gold_answers: dict[str, Sequence[str]]) -> SquadScores:
+def squad_scores(predictions: Mapping[str, str], gold_answers: Mapping[str, Sequence[str]]) -> SquadScores:
     """Mean exact match and F1 over every gold question; a question without a prediction scores 0,
     as in the official script."""
     if not gold_answers:

@@ -28,7 +28,8 @@ class ParameterGroups:
 def split_for_weight_decay(model: nn.Module) -> ParameterGroups:
     """Names of the decayed and the undecayed trainable parameters. A tied parameter (the MLM
     decoder is the word-embedding matrix) is listed once, under its first name."""
-    decay, no_decay = [], []
+    decay: list[str] = []
+    no_decay: list[str] = []
     for name, parameter in model.named_parameters():  # named_parameters() skips tied duplicates
         if parameter.requires_grad:
             (no_decay if name.endswith(NO_DECAY) else decay).append(name)

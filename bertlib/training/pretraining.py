@@ -19,7 +19,6 @@ checkpoint is `bertlib.assets`'.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -35,6 +34,7 @@ from bertlib.data.world import load_corpus
 from bertlib.errors import BertlibInputError
 from bertlib.model import PRESETS, BertConfig, BertForPreTraining
 from bertlib.model.heads import classification_loss
+from bertlib.paths import file_sha256
 from bertlib.tokenization import IGNORE_INDEX, BertTokenizer
 from bertlib.training.checkpoint import (
     atomic_write,
@@ -242,7 +242,7 @@ def save_pretrained_run(run: PretrainRun, options: PretrainRunOptions, out_dir: 
     atomic_write(out_dir / HELD_OUT_FILE, lambda path: save_file(held_out, path),
                  needed_bytes=sum(t.numel() * t.element_size() for t in held_out.values()))
     record = {**record, "options": asdict(options), "held_out": asdict(run.scores),
-              "sha256": hashlib.sha256((out_dir / "model.safetensors").read_bytes()).hexdigest(),
+              "sha256": file_sha256(out_dir / "model.safetensors"),
               "steps_done": run.history.steps[-1] if run.history.steps else 0}
     atomic_write_json(out_dir / RUN_FILE, record)
     steps = record.get("steps")

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import torch
 from torch import nn
@@ -43,14 +43,16 @@ from bertlib.training.checkpoint import (
     restore_rng,
     save_checkpoint,
 )
-from bertlib.training.distributed import ProcessGroup, start_processes, sum_over_processes, unwrap, wrap_for_processes
+from bertlib.training.distributed import ProcessGroup, start_processes, sum_over_processes, wrap_for_processes
 from bertlib.training.optim import build_optimizer, build_scheduler
 from bertlib.training.sampling import BatchOrder, batch_at
 
 #: Metric name -> value, as an evaluation callback returns them.
 Metrics = dict[str, float]
+#: The class of the model a run trains (BertForPreTraining, a fine-tuning head...).
+ModelT = TypeVar("ModelT", bound=PretrainedModel)
 #: Called with the bare model, in eval mode and without gradients; returns held-out metrics.
-Evaluate = Callable[[nn.Module], Metrics]
+Evaluate = Callable[[ModelT], Metrics]
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,9 @@ class Objective(Protocol):
     the task's `bertlib.tokenization.Batch` subclass (typed Any: each objective reads its own labels).
     """
 
-    terms: tuple[str, ...]  # names of the loss terms, e.g. ("mlm", "nsp")
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Names of the loss terms, e.g. ("mlm", "nsp"); read-only, so a fixed-size tuple fits."""
 
     def counts(self, batch: Any) -> torch.Tensor:
         """(K,) float: how many items each term averages over in this batch (from the labels alone)."""
@@ -205,7 +209,7 @@ class History:
         values = terms.tolist()
         self.steps.append(step)
         self.loss.append(sum(values))
-        for name, value in zip(self.terms, values):
+        for name, value in zip(self.terms, values, strict=True):
             self.parts.setdefault(name, []).append(value)
         self.lr.append(lr)
 
@@ -235,11 +239,11 @@ class History:
         return cls(**data)
 
 
-class Trainer:
+class Trainer(Generic[ModelT]):
     """One training run. Build it, then `run()`; `train()` does both."""
 
-    def __init__(self, model: PretrainedModel, examples: Batch, objective: Objective, config: TrainingConfig,
-                 *, evaluate: Evaluate | None = None, out_dir: str | Path | None = None,
+    def __init__(self, model: ModelT, examples: Batch, objective: Objective, config: TrainingConfig,
+                 *, evaluate: Evaluate[ModelT] | None = None, out_dir: str | Path | None = None,
                  resume_from: str | Path | None = None, group: ProcessGroup | None = None,
                  run_options: dict[str, Any] | None = None):
         """Set up the model, its optimiser and schedule, the batch order and (with `resume_from`) the saved state."""
@@ -262,8 +266,8 @@ class Trainer:
             self._resume(Path(resume_from))
         self.ddp_model = wrap_for_processes(self.model, self.group)  # the model itself in one process
         self.forward_model = self.ddp_model
-        if config.compile:
-            self.forward_model = torch.compile(self.ddp_model, backend=config.compile_backend)
+        if config.compile:  # on a Module, torch.compile returns an OptimizedModule: a Module too
+            self.forward_model = cast(nn.Module, torch.compile(self.ddp_model, backend=config.compile_backend))
 
     # -- the loop ------------------------------------------------------------------------------------
 
@@ -292,7 +296,8 @@ class Trainer:
         """One optimiser step over `accumulation_steps` micro-batches; returns each term's loss."""
         first = self.step * self.config.accumulation_steps
         batches = [self._batch(first + k) for k in range(self.config.accumulation_steps)]
-        counts = sum_over_processes(sum(self.objective.counts(b) for b in batches)).clamp(min=1)
+        per_batch = [self.objective.counts(b) for b in batches]  # accumulation_steps >= 1 of them
+        counts = sum_over_processes(sum(per_batch[1:], start=per_batch[0])).clamp(min=1)
         summed = torch.zeros_like(counts)
         for k, batch in enumerate(batches):
             with self._sync_gradients(k == len(batches) - 1), self._autocast():
@@ -305,7 +310,7 @@ class Trainer:
         if not (bool(torch.isfinite(terms).all()) and bool(torch.isfinite(norm))):
             self.optimizer.zero_grad(set_to_none=True)
             raise NonFiniteError(self._divergence_message(terms, float(norm)))
-        lr = self.scheduler.get_last_lr()[0]
+        lr = float(self.scheduler.get_last_lr()[0])  # a float already: the optimiser's lr is not a tensor
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
@@ -320,7 +325,7 @@ class Trainer:
         return nn.utils.get_total_norm([p.grad for p in self.model.parameters() if p.grad is not None])
 
     def _divergence_message(self, terms: torch.Tensor, norm: float) -> str:
-        parts = ", ".join(f"{name} {value:.4g}" for name, value in zip(self.history.terms, terms.tolist()))
+        parts = ", ".join(f"{name} {value:.4g}" for name, value in zip(self.history.terms, terms.tolist(), strict=True))
         what = (f"the loss is not a finite number ({parts})" if not bool(torch.isfinite(terms).all())
                 else f"the gradient norm is {norm} (loss: {parts})")
         kept = (f"the last checkpoint, {self.history.checkpoint}, is untouched" if self.history.checkpoint
@@ -378,7 +383,7 @@ class Trainer:
             state = TrainingState(step=self.step, data_position=self.step * self.config.accumulation_steps,
                                   optimizer=self.optimizer.state_dict(), scheduler=self.scheduler.state_dict(),
                                   history=self.history.to_dict(), options=self.run_options)
-            save_checkpoint(path, unwrap(self.model), state)
+            save_checkpoint(path, self.model, state)  # the bare model: only ddp_model is wrapped
         return path
 
     def _resume(self, path: Path) -> None:
@@ -407,7 +412,7 @@ class Trainer:
     def _sync_gradients(self, sync: bool) -> contextlib.AbstractContextManager:
         """DDP averages gradients after every backward unless told not to: only the last
         micro-batch of a step needs it."""
-        if sync or self.ddp_model is self.model:
+        if sync or not isinstance(self.ddp_model, nn.parallel.DistributedDataParallel):  # one process
             return contextlib.nullcontext()
         return self.ddp_model.no_sync()
 
@@ -416,8 +421,8 @@ class Trainer:
                     disable=not (self.config.progress and self.group.is_main), leave=True)
 
 
-def train(model: PretrainedModel, examples: Batch, objective: Objective, config: TrainingConfig, *,
-          evaluate: Evaluate | None = None, out_dir: str | Path | None = None,
+def train(model: ModelT, examples: Batch, objective: Objective, config: TrainingConfig, *,
+          evaluate: Evaluate[ModelT] | None = None, out_dir: str | Path | None = None,
           resume_from: str | Path | None = None) -> History:
     """Train `model` on `examples` (one `Batch` of N rows, with its labels) to minimise `objective`.
 

@@ -152,9 +152,9 @@ def jupyter_lab(request, tmp_path_factory, require):
     port = free_port()
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"))
     log_path = home / "lab.log"
-    log = open(log_path, "w")
-    server = subprocess.Popen(_lab_command(port, home, served), cwd=served, env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
+    with open(log_path, "w") as log:  # the server holds its own copy of the file descriptor
+        server = subprocess.Popen(_lab_command(port, home, served), cwd=served, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
     lab = LabServer(url=f"http://127.0.0.1:{port}", token=TOKEN, root=served, log=log_path)
     deadline = time.monotonic() + 60
     while True:
@@ -172,4 +172,3 @@ def jupyter_lab(request, tmp_path_factory, require):
         server.wait(timeout=20)
     except subprocess.TimeoutExpired:
         server.kill()
-    log.close()

@@ -45,7 +45,8 @@ def snapshot(root: Path, skip: Path | None = None) -> dict[str, str]:
             if skip is not None and (path == skip or skip in path.parents):
                 continue
             key = str(path.relative_to(root))
-            found[key] = f"-> {os.readlink(path)}" if path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest()
+            found[key] = (f"-> {os.readlink(path)}" if path.is_symlink()
+                          else hashlib.sha256(path.read_bytes()).hexdigest())
     return found
 
 
@@ -144,7 +145,8 @@ def test_a_students_changed_copy_is_not_overwritten_without_force(tmp_path):
     source = make_series(tmp_path / "notebooks")
     out = tmp_path / "student"
     write_student_copies(source, out)
-    (out / "02_two.ipynb").write_text((out / "02_two.ipynb").read_text().replace("raise NotImplementedError()", "return 2"))
+    students_copy = out / "02_two.ipynb"
+    students_copy.write_text(students_copy.read_text().replace("raise NotImplementedError()", "return 2"))
     before = snapshot(tmp_path)
     with pytest.raises(BertlibInputError, match=r"already holds 02_two.ipynb.*--force"):
         write_student_copies(source, out)
@@ -174,9 +176,11 @@ BAD_MARKERS = [
     ("begin-without-end", "def f():\n    ### BEGIN SOLUTION\n    return 1\n", r"line 2: '### BEGIN SOLUTION' has no"),
     ("end-without-begin", "x = 1\n### END SOLUTION\n", r"line 2: '### END SOLUTION' without"),
     ("nested-begin", "### BEGIN SOLUTION\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n### END SOLUTION\n",
-     r"line 2: a second '### BEGIN SOLUTION' before the '### END SOLUTION' of the one on line 1; solutions cannot nest"),
+     r"line 2: a second '### BEGIN SOLUTION' before the '### END SOLUTION' of the one on line 1; "
+     r"solutions cannot nest"),
     ("both-on-one-line", "### BEGIN SOLUTION ### END SOLUTION\n", r"line 1: .* share a line"),
-    ("begin-mid-line", "x = 1  ### BEGIN SOLUTION\n### END SOLUTION\n", r"line 1: a '### BEGIN SOLUTION' line must start"),
+    ("begin-mid-line", "x = 1  ### BEGIN SOLUTION\n### END SOLUTION\n",
+     r"line 1: a '### BEGIN SOLUTION' line must start"),
 ]
 
 
@@ -242,11 +246,13 @@ def test_a_missing_notebooks_folder_is_a_clear_error(tmp_path, capsys):
 # ----------------------------------------------------------------------------- checks given the wrong kind of thing
 
 WRONG_KINDS = [
-    ("softmax-returns-int-tensor", checks.check_softmax, lambda x: x.long(), "softmax — type: it returned a torch.Tensor"),
+    ("softmax-returns-int-tensor", checks.check_softmax, lambda x: x.long(),
+     "softmax — type: it returned a torch.Tensor"),
     ("add-norm-returns-int-tensor", checks.check_add_and_norm, lambda x, s, n: (x + s).long(), "dtype torch.int64"),
     ("self-attention-fields-none", checks.check_self_attention,
      lambda x: type("Out", (), {"context": None, "weights": None})(), "expected a torch.Tensor of shape \\(5, 5\\)"),
-    ("confusion-returns-scalar", checks.check_confusion_matrix, lambda p, g, c: torch.tensor(1.0), "return a C x C table"),
+    ("confusion-returns-scalar", checks.check_confusion_matrix, lambda p, g, c: torch.tensor(1.0),
+     "return a C x C table"),
     ("classification-returns-bool", checks.check_classification_head, lambda *a: torch.ones(2, 2, dtype=torch.bool),
      "it should be: classification_logits"),
     ("softmax-returns-list", checks.check_softmax, lambda x: x.tolist(), "type: it should return a torch.Tensor"),
@@ -289,7 +295,8 @@ def test_a_full_disk_while_writing_copies_is_a_clear_error_and_leaves_no_tempora
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(student.os, "replace", full)
-    with pytest.raises(BertlibInputError, match=r"could not write the student copies to --out .*No space left on device"):
+    full_disk = r"could not write the student copies to --out .*No space left on device"
+    with pytest.raises(BertlibInputError, match=full_disk):
         write_student_copies(source, tmp_path / "student")
     assert list((tmp_path / "student").iterdir()) == []  # the temporary file was removed
     assert snapshot(source) == before

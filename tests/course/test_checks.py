@@ -106,7 +106,8 @@ def test_parameter_count_check_says_how_far_off():
 def test_wordpiece_check_and_cosine_check():
     checks.check_wordpiece(lambda word, vocab: WordPiece(vocab).tokenize(word))
     with pytest.raises(ExerciseFailed, match="cannot be split at all"):
-        checks.check_wordpiece(lambda word, vocab: [p if p in vocab else "[UNK]" for p in WordPiece(vocab).tokenize(word)]
+        checks.check_wordpiece(lambda word, vocab: [p if p in vocab else "[UNK]"
+                                                    for p in WordPiece(vocab).tokenize(word)]
                                if word != "zebra" else ["z", "##ebra"])
     checks.check_cosine_similarity(lambda u, rows: torch.nn.functional.cosine_similarity(rows, u[None], dim=1))
     with pytest.raises(ExerciseFailed, match="divide the dot products"):

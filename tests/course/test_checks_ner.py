@@ -17,14 +17,14 @@ def not_done(*args, **kwargs):
 
 def align(tags, pieces_per_word, labels):
     out = [-100]
-    for tag, count in zip(tags, pieces_per_word):
+    for tag, count in zip(tags, pieces_per_word, strict=True):
         out += [labels.index(tag)] + [-100] * (count - 1)
     return out + [-100]
 
 
 def every_piece(tags, pieces_per_word, labels):
     out = [-100]
-    for tag, count in zip(tags, pieces_per_word):
+    for tag, count in zip(tags, pieces_per_word, strict=True):
         out += [labels.index(tag)] * count
     return out + [-100]
 
@@ -39,7 +39,7 @@ def shifted(tags, pieces_per_word, labels):
 
 def last_piece(tags, pieces_per_word, labels):
     out = [-100]
-    for tag, count in zip(tags, pieces_per_word):
+    for tag, count in zip(tags, pieces_per_word, strict=True):
         out += [-100] * (count - 1) + [labels.index(tag)]
     return out + [-100]
 

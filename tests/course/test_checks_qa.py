@@ -12,7 +12,8 @@ import torch
 
 from bertlib.course.checks import ExerciseFailed, ExerciseNotDone, check_answer_f1, check_best_span
 from bertlib.course.checks.qa import IN_CONTEXT, best_valid_span, span_cases
-from bertlib.data.features import QAFeature, best_span as google_best_span
+from bertlib.data.features import QAFeature
+from bertlib.data.features import best_span as google_best_span
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def test_classification_head_names_the_mistake(wrong, message):
 
 def right_confusion(predictions, labels, num_classes):
     counts = torch.zeros(num_classes, num_classes, dtype=torch.long)
-    for predicted, gold in zip(predictions, labels):
+    for predicted, gold in zip(predictions, labels, strict=True):
         counts[gold, predicted] += 1
     return counts
 

@@ -107,7 +107,7 @@ def test_student_copy_blanks_every_exercise_and_still_parses(path):
         blanked = student.cells[index].source
         assert "### BEGIN SOLUTION" not in blanked and "raise NotImplementedError()" in blanked
         assert defined_functions(blanked) == defined_functions(notebook.cells[index].source)
-    for index, cell in code_cells(student):
+    for _index, cell in code_cells(student):
         if not cell.source.lstrip().startswith(("%", "!")):
             ast.parse(cell.source)  # a blanked cell must still be valid Python
         assert cell.outputs == []

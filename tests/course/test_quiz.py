@@ -74,7 +74,8 @@ def test_out_of_range_answers_and_questions_are_clear_errors(quiz):
     (lambda raw: raw["questions"][1]["options"][0].update(correct=True), "question 2: has 2 options marked"),
     (lambda raw: raw["questions"][0]["options"][1].update(correct=False), "question 1: has 0 options marked"),
     (lambda raw: raw["questions"][2]["options"][2].pop("why"), "question 3, option c: needs a 'why'"),
-    (lambda raw: raw["questions"][0].update(options=[raw["questions"][0]["options"][1]]), "question 1: needs an 'options' list"),
+    (lambda raw: raw["questions"][0].update(options=[raw["questions"][0]["options"][1]]),
+     "question 1: needs an 'options' list"),
     (lambda raw: raw["questions"][1].update(question=" "), "question 2: needs a non-empty 'question'"),
 ])
 def test_a_bad_quiz_is_rejected_with_where_and_why(change, message):

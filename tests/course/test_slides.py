@@ -31,7 +31,7 @@ def test_every_cell_has_a_slide_type(notebook):
 def test_the_slide_types_are_up_to_date_with_the_rules(notebook):
     path, nb = notebook
     redone = assign_slide_types(clean_notebook(nb))  # a copy, re-derived from the rules
-    stale = [i for i, (a, b) in enumerate(zip(nb.cells, redone.cells)) if a.metadata != b.metadata]
+    stale = [i for i, (a, b) in enumerate(zip(nb.cells, redone.cells, strict=True)) if a.metadata != b.metadata]
     assert not stale, f"{path.name}: cells {stale} differ from the rules; run python -m bertlib.course.slides"
 
 
@@ -57,7 +57,7 @@ def test_each_notebook_ends_with_its_quiz(notebook):
     tail = nb.cells[start:]
     assert f'load_quiz("{path.stem}")' in tail[1].source
     assert [cell.source for cell in tail[2:]] == [f"quiz.question({n})" for n in range(1, len(quiz) + 1)]
-    for cell, question in zip(tail[2:], quiz.questions):
+    for cell, question in zip(tail[2:], quiz.questions, strict=True):
         saved = [o for o in cell.outputs if o.output_type == "execute_result"]
         assert saved and saved[0].data["text/plain"] == question.text(), "rerun the quiz cells to save their text"
 

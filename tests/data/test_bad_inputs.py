@@ -13,6 +13,7 @@ from bertlib.data import load_user_file
 from bertlib.data.examples import NerExample, QAAnswer, QAExample, SentimentExample
 from bertlib.data.features import qa_features, window_starts
 from bertlib.errors import BertlibInputError
+from bertlib.paths import DATA_DIR as REPO_DATA
 
 # ----------------------------------------------------------------------------- JSON-lines records
 
@@ -39,7 +40,8 @@ BAD_RECORDS = [
     ("ner-tag-lowercase-b", "ner", '{"tokens": ["Mia"], "tags": ["b-PER"]}', r"line 2: .*tag 0 is 'b-PER'"),
     ("ner-tag-without-type", "ner", '{"tokens": ["Mia"], "tags": ["B-"]}', r"line 2: .*tag 0 is 'B-'"),
     ("ner-tag-is-number", "ner", '{"tokens": ["Mia"], "tags": [3]}', r"line 2: field 'tags', entry 0 is 3"),
-    ("ner-token-is-number", "ner", '{"tokens": ["Mia", 7], "tags": ["B-PER", "O"]}', r"line 2: field 'tokens', entry 1"),
+    ("ner-token-is-number", "ner", '{"tokens": ["Mia", 7], "tags": ["B-PER", "O"]}',
+     r"line 2: field 'tokens', entry 1"),
     ("ner-length-mismatch", "ner", '{"tokens": ["Mia", "ran"], "tags": ["B-PER"]}', r"line 2: 2 tokens but 1 tags"),
     ("ner-empty-tokens", "ner", '{"tokens": [], "tags": []}', r"line 2: 'tokens' is empty"),
     ("ner-missing-tags", "ner", '{"tokens": ["Mia"]}', r"line 2: the record has no 'tags' field"),
@@ -68,9 +70,10 @@ def test_missing_field_is_still_a_key_error_but_prints_as_a_sentence(tmp_path):
 
 NOT_UTF8 = [
     ("documents-latin1", "documents", "mine.txt", "the cat sat .\nthe caf\xe9 .\n".encode("latin-1"), "line 2, byte 8"),
-    ("sentiment-latin1", "sentiment", "mine.jsonl", '{"text": "caf\xe9", "label": 1}\n'.encode("latin-1"), "line 1, byte 14"),
-    ("ner-cp1252-quote", "ner", "mine.jsonl", (GOOD_NER + '\n{"tokens": ["\u201cMia"], "tags": ["O"]}\n').encode("cp1252"),
-     "line 2, byte 14"),
+    ("sentiment-latin1", "sentiment", "mine.jsonl", '{"text": "caf\xe9", "label": 1}\n'.encode("latin-1"),
+     "line 1, byte 14"),
+    ("ner-cp1252-quote", "ner", "mine.jsonl",
+     (GOOD_NER + '\n{"tokens": ["\u201cMia"], "tags": ["O"]}\n').encode("cp1252"), "line 2, byte 14"),
     ("qa-latin1", "qa", "mine.json", '{"data": []}\n{"caf\xe9"}'.encode("latin-1"), "line 2, byte 6"),
 ]
 
@@ -122,7 +125,8 @@ def squad_with(answer: dict, qa_extra: dict | None = None, paragraph_extra: dict
 
 BAD_SQUAD = [
     ("answer-start-is-string", squad_with({"text": "mia", "answer_start": "0"}),
-     r"data\[0\]\.paragraphs\[0\]\.qas\[0\] \(question 'q1'\)\.answers\[0\]: field 'answer_start' is str '0'.*an integer"),
+     r"data\[0\]\.paragraphs\[0\]\.qas\[0\] \(question 'q1'\)\.answers\[0\]: "
+     r"field 'answer_start' is str '0'.*an integer"),
     ("answer-start-missing", squad_with({"text": "mia"}), r"answers\[0\]: the record has no 'answer_start' field"),
     ("answer-start-is-bool", squad_with({"text": "mia", "answer_start": True}), r"'answer_start' is bool"),
     ("answer-text-missing", squad_with({"answer_start": 0}), r"answers\[0\]: the record has no 'text' field"),
@@ -130,7 +134,8 @@ BAD_SQUAD = [
      r"answer 'home' is not at character 0.*occurs at character 8: set answer_start to 8"),
     ("answer-not-in-context", squad_with({"text": "bob", "answer_start": 0}), r"does not occur in the context"),
     ("answer-start-negative", squad_with({"text": "mia", "answer_start": -14}), r"not at character -14"),
-    ("question-missing", {"data": [{"title": "t", "paragraphs": [{"context": "c", "qas": [{"id": "q", "answers": []}]}]}]},
+    ("question-missing",
+     {"data": [{"title": "t", "paragraphs": [{"context": "c", "qas": [{"id": "q", "answers": []}]}]}]},
      r"qas\[0\] \(question 'q'\): the record has no 'question' field"),
     ("context-is-list", {"data": [{"paragraphs": [{"context": ["mia"], "qas": []}]}]},
      r"paragraphs\[0\]: field 'context' is list"),
@@ -237,3 +242,72 @@ def test_the_data_cli_gives_an_argparse_error(tmp_path, capsys, argv, message):
     error = capsys.readouterr().err
     assert exit_.value.code == 2 and message in error and "Traceback" not in error
     assert (tmp_path / "a_file").read_text() == "keep\n"
+
+
+# -- second sweep: empty texts, SQuAD records v1.1 cannot hold, a path that is not a path ------------
+
+MORE_BAD_SQUAD = [
+    ("question-id-twice", {"data": [{"title": "t", "paragraphs": [{"context": "mia ran home .", "qas": [
+        {"id": "1", "question": "who ran ?", "answers": [{"text": "mia", "answer_start": 0}]},
+        {"id": "1", "question": "where ?", "answers": [{"text": "home", "answer_start": 8}]}]}]}]},
+     r"question id '1' appears twice \(data\[0\]\.paragraphs\[0\]\.qas\[0\] and .*qas\[1\]\).*its own id"),
+    ("answers-empty", squad_with({"text": "mia", "answer_start": 0}, qa_extra={"answers": []}),
+     r"qas\[0\] \(question 'q1'\): 'answers' is empty; a SQuAD v1.1 question has at least one answer"),
+    ("question-empty", squad_with({"text": "mia", "answer_start": 0}, qa_extra={"question": ""}),
+     r"field 'question' is empty \(''\); give it text.*or drop the record"),
+    ("answer-text-empty", squad_with({"text": "", "answer_start": 0}),
+     r"answers\[0\]: field 'text' is empty \(''\); give it text, e.g. \"Mia\""),
+]
+
+
+@pytest.mark.parametrize("squad, message", [c[1:] for c in MORE_BAD_SQUAD], ids=[c[0] for c in MORE_BAD_SQUAD])
+def test_a_squad_record_v11_cannot_hold_names_the_place(tmp_path, squad, message):
+    path = tmp_path / "qa.json"
+    path.write_text(json.dumps(squad), encoding="utf-8")
+    with pytest.raises(BertlibInputError, match=message) as caught:
+        load_user_file(path, "qa")
+    assert str(caught.value).startswith(str(path))
+
+
+@pytest.mark.parametrize("text", ["", "   "], ids=["sentiment-text-empty", "sentiment-text-blank"])
+def test_an_empty_sentiment_text_names_file_line_and_field(tmp_path, text):
+    path = tmp_path / "mine.jsonl"
+    path.write_text(GOOD_SENTIMENT + "\n" + json.dumps({"text": text, "label": 0}) + "\n", encoding="utf-8")
+    with pytest.raises(BertlibInputError, match=r"mine.jsonl, line 2: field 'text' is empty.*drop the record"):
+        load_user_file(path, "sentiment")
+
+
+@pytest.mark.parametrize("path", [None, 5], ids=["user-file-none", "user-file-int"])
+def test_a_path_that_is_not_a_path_is_named(path):
+    with pytest.raises(BertlibInputError, match=rf"load_user_file got path={path!r}.*as a string or Path"):
+        load_user_file(path, "qa")
+
+
+def _data_cli(argv, capsys):
+    from bertlib.data.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    error = capsys.readouterr().err
+    assert exit_.value.code == 2 and "Traceback" not in error
+    return error
+
+
+def test_data_build_never_replaces_a_file_it_did_not_write(tmp_path, capsys):
+    from bertlib.data.__main__ import main
+
+    (tmp_path / "vocab.txt").write_text("my own vocabulary\n")
+    (tmp_path / "notes.txt").write_text("keep\n")
+    error = _data_cli(["build", "--out", str(tmp_path)], capsys)
+    assert "would replace 1 file(s)" in error and "vocab.txt" in error and "--force" in error
+    assert (tmp_path / "vocab.txt").read_text() == "my own vocabulary\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "vocab.txt"]  # nothing else written
+    main(["build", "--out", str(tmp_path), "--force"])
+    assert (tmp_path / "vocab.txt").read_bytes() == (REPO_DATA / "vocab.txt").read_bytes()
+    assert (tmp_path / "notes.txt").read_text() == "keep\n"
+    main(["build", "--out", str(tmp_path)])  # a second build over its own identical files is fine
+
+
+def test_data_cli_refuses_an_empty_path(capsys):
+    assert "argument --out: is empty; give a folder" in _data_cli(["build", "--out", ""], capsys)
+    assert "argument --data: is empty" in _data_cli(["stats", "--data", " "], capsys)

@@ -28,7 +28,9 @@ def test_the_generator_reproduces_every_committed_file_byte_for_byte(rebuilt):
 def test_the_readme_shows_the_counts_of_the_committed_files():
     readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
     shown = readme.split(README_BEGIN)[1].split(README_END)[0].strip()
-    assert shown == stats_text(DATA_DIR).strip(), "run `python -m bertlib.data stats` and paste its output into data/README.md"
+    assert shown == stats_text(DATA_DIR).strip(), (
+        "run `python -m bertlib.data stats` and paste its output into data/README.md"
+    )
 
 
 def test_the_generated_data_stays_small(rebuilt):

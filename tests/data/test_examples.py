@@ -23,7 +23,8 @@ def test_entities_follow_conlleval():
                          ("B-PER", "I-PER", "O", "I-LOC", "I-LOC", "O", "B-PER"))
     assert example.entities() == [
         Entity("PER", 0, 2, "mia carter"), Entity("LOC", 3, 5, "port linton"), Entity("PER", 6, 7, "tom")]
-    assert NerExample("y", ("a", "b"), ("B-PER", "I-LOC")).entities() == [Entity("PER", 0, 1, "a"), Entity("LOC", 1, 2, "b")]
+    assert NerExample("y", ("a", "b"), ("B-PER", "I-LOC")).entities() == [
+        Entity("PER", 0, 1, "a"), Entity("LOC", 1, 2, "b")]
 
 
 def test_files_round_trip(tmp_path):

@@ -64,7 +64,8 @@ def test_squad_records_become_qa_examples_with_checked_answers():
 
 def test_wikitext_titles_start_documents_and_headings_are_dropped():
     lines = [" = Valkyria Chronicles = \n", " \n", " The game is a war game . It came out in 2011 . \n",
-             " = = Gameplay = = \n", " Players fight ! Do they win ? Yes \n", " = Tower Building = \n", " It is tall . \n"]
+             " = = Gameplay = = \n", " Players fight ! Do they win ? Yes \n", " = Tower Building = \n",
+             " It is tall . \n"]
     documents = wikitext_documents([{"text": line} for line in lines])
     assert documents == [
         Document(("The game is a war game .", "It came out in 2011 .", "Players fight !", "Do they win ?", "Yes")),
@@ -78,9 +79,11 @@ def test_user_files_of_every_kind(tmp_path):
     (tmp_path / "reviews.jsonl").write_text('{"text": "great", "label": 1}\n\n{"text": "awful", "label": 0}\n')
     (tmp_path / "tags.jsonl").write_text(json.dumps({"tokens": ["mia", "ran"], "tags": ["B-PER", "O"]}) + "\n")
     squad = {"version": "1.1", "data": [{"title": "t", "paragraphs": [
-        {"context": "mia ran home .", "qas": [{"id": "q1", "question": "who ran ?", "answers": [{"text": "mia", "answer_start": 0}]}]}]}]}
+        {"context": "mia ran home .",
+         "qas": [{"id": "q1", "question": "who ran ?", "answers": [{"text": "mia", "answer_start": 0}]}]}]}]}
     (tmp_path / "qa.json").write_text(json.dumps(squad))
-    assert load_user_file(tmp_path / "mine.txt", "documents") == [Document(("the cat sat .", "it purred .")), Document(("the dog ran .",))]
+    assert load_user_file(tmp_path / "mine.txt", "documents") == [
+        Document(("the cat sat .", "it purred .")), Document(("the dog ran .",))]
     assert [e.label for e in load_user_file(tmp_path / "reviews.jsonl", "sentiment")] == [1, 0]
     assert load_user_file(tmp_path / "tags.jsonl", "ner")[0].tags == ("B-PER", "O")
     assert load_user_file(tmp_path / "qa.json", "qa")[0].answers[0].text == "mia"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 
 import pytest
 import torch
@@ -43,7 +44,8 @@ def course_qa() -> list[QAExample]:
 def test_classification_features_and_batch(course_tokenizer):
     examples = [SentimentExample("a", "the soup was not bad .", 1), SentimentExample("b", "the film was dull .", 0)]
     features = classification_features(examples, course_tokenizer)
-    assert course_tokenizer.convert_ids_to_tokens(features[0].input_ids) == ["[CLS]", "the", "soup", "was", "not", "bad", ".", "[SEP]"]
+    assert course_tokenizer.convert_ids_to_tokens(features[0].input_ids) == [
+        "[CLS]", "the", "soup", "was", "not", "bad", ".", "[SEP]"]
     batch = collate_classification(features)
     assert batch.input_ids.shape == (2, 8) and batch.labels.tolist() == [1, 0]
     assert batch.attention_mask[1].tolist() == [1] * 7 + [0]
@@ -59,7 +61,8 @@ def test_an_overlong_sentence_is_an_error_unless_truncation_is_asked(course_toke
 def test_word_labels_go_on_first_pieces(piece_tokenizer):
     example = NerExample("x", ("tom", "is", "unaffable", "."), ("B-PER", "O", "O", "O"))
     (feature,) = token_classification_features([example], piece_tokenizer, LABELS)
-    assert piece_tokenizer.convert_ids_to_tokens(feature.input_ids) == ["[CLS]", "tom", "is", "un", "##aff", "##able", ".", "[SEP]"]
+    assert piece_tokenizer.convert_ids_to_tokens(feature.input_ids) == [
+        "[CLS]", "tom", "is", "un", "##aff", "##able", ".", "[SEP]"]
     assert feature.labels == (IGNORE_INDEX, 1, 0, 0, IGNORE_INDEX, IGNORE_INDEX, 0, IGNORE_INDEX)
     assert feature.word_ids == (None, 0, 1, 2, 2, 2, 3, None)
     assert feature.first_pieces() == [1, 2, 3, 6]
@@ -69,7 +72,8 @@ def test_token_classification_errors_and_collation(piece_tokenizer):
     with pytest.raises(ValueError, match="'B-ORG', which is not among the labels"):
         token_classification_features([NerExample("x", ("tom",), ("B-ORG",))], piece_tokenizer, LABELS)
     with pytest.raises(ValueError, match="larger max_seq_length"):
-        token_classification_features([NerExample("x", ("tom",) * 9, ("O",) * 9)], piece_tokenizer, LABELS, max_seq_length=8)
+        token_classification_features([NerExample("x", ("tom",) * 9, ("O",) * 9)], piece_tokenizer, LABELS,
+                                      max_seq_length=8)
     examples = [NerExample("x", ("tom", "."), ("B-PER", "O")), NerExample("y", ("mia",), ("B-PER",))]
     batch = collate_token_classification(token_classification_features(examples, piece_tokenizer, LABELS))
     assert batch.labels.tolist() == [[IGNORE_INDEX, 1, 0, IGNORE_INDEX], [IGNORE_INDEX, 1, IGNORE_INDEX, IGNORE_INDEX]]
@@ -77,7 +81,8 @@ def test_token_classification_errors_and_collation(piece_tokenizer):
 
 def test_every_ner_example_of_the_course_fits_and_keeps_one_label_per_word(course_tokenizer):
     examples = load_ner("test")
-    for example, feature in zip(examples, token_classification_features(examples, course_tokenizer, NER_LABELS)):
+    features = token_classification_features(examples, course_tokenizer, NER_LABELS)
+    for example, feature in zip(examples, features, strict=True):
         assert [NER_LABELS[feature.labels[i]] for i in feature.first_pieces()] == list(example.tags)
 
 
@@ -86,7 +91,7 @@ def test_doc_spans_move_by_doc_stride_and_cover_everything():
     assert window_starts(4, room=4, doc_stride=3) == [0]
     for length, room, stride in [(100, 20, 7), (57, 57, 10), (58, 57, 100)]:
         starts = window_starts(length, room, stride)
-        assert starts[-1] + room >= length and all(b - a == min(room, stride) for a, b in zip(starts, starts[1:]))
+        assert starts[-1] + room >= length and all(b - a == min(room, stride) for a, b in itertools.pairwise(starts))
 
 
 def test_qa_round_trip_recovers_every_gold_answer_exactly(course_tokenizer):
@@ -102,7 +107,8 @@ def test_qa_round_trip_recovers_every_gold_answer_exactly(course_tokenizer):
         holding = [f for f in by_id[example.id] if f.start_position != CLS_INDEX]
         assert holding, f"no window holds the answer of {example.id}"
         for feature in holding:
-            assert feature.span_text(example.context, feature.start_position, feature.end_position) == example.answers[0].text
+            span = feature.span_text(example.context, feature.start_position, feature.end_position)
+            assert span == example.answers[0].text
         several += len(by_id[example.id]) > 1
     assert several > len(all_qa) / 4  # the doc stride matters
 
@@ -115,7 +121,8 @@ def test_qa_round_trip_holds_for_any_window_and_stride(max_seq_length, doc_strid
     features = qa_features([example], tokenizer, max_seq_length, doc_stride, max_query_length=20)
     holding = [f for f in features if f.start_position != CLS_INDEX]
     for feature in holding:
-        assert feature.span_text(example.context, feature.start_position, feature.end_position) == example.answers[0].text
+        span = feature.span_text(example.context, feature.start_position, feature.end_position)
+        assert span == example.answers[0].text
     # Windows overlap by room - doc_stride tokens: an answer no longer than that plus one is in a window.
     room = max_seq_length - len(tokenizer.tokenize(example.question)) - 3
     if len(tokenizer.tokenize(example.answers[0].text)) <= room - min(room, doc_stride) + 1:

@@ -16,7 +16,7 @@ def polarity_by_rule(words: tuple[str, ...]) -> bool:
     """An independent reading of a judgement: the part after "but" decides; in it, count flips."""
     if "but" in words:
         words = words[words.index("but") + 1 :]
-    positive = not ("too" in words)  # "too salty" is negative ...
+    positive = "too" not in words  # "too salty" is negative ...
     if words[-1] in POSITIVE or words[-1] in NEGATIVE:
         positive = words[-1] in POSITIVE
     negators = sum(w in ("not", "never", "hardly", "from") for w in words)

@@ -92,7 +92,8 @@ def count_calls(monkeypatch, name):
 
 
 def test_attention_path_explicit_forces_the_teaching_function(config, batch, monkeypatch):
-    explicit_calls, fused_calls = count_calls(monkeypatch, "explicit_attention"), count_calls(monkeypatch, "fused_attention")
+    explicit_calls = count_calls(monkeypatch, "explicit_attention")
+    fused_calls = count_calls(monkeypatch, "fused_attention")
     BertModel(config)(**batch)
     assert (len(explicit_calls), len(fused_calls)) == (0, 2)  # auto: fused, one call per layer
     BertModel(config.replace(attention_path="explicit"))(**batch)

@@ -294,3 +294,92 @@ def test_config_json_round_trip_still_exact(tmp_path):
     config.to_json_file(tmp_path / "config.json")
     assert json.loads((tmp_path / "config.json").read_text())["model_type"] == "bert"
     assert BertConfig.from_json_file(tmp_path / "config.json") == config
+
+
+# -- second sweep: mask values, label types, all-ignored labels, saving over a file ----------------
+
+IDS = torch.tensor([[5, 6, 7, 8]])
+
+BAD_MASK_VALUES = {
+    "mask-two": (torch.tensor([[1, 1, 2, 1]]), r"attention_mask holds 2 at \(0, 2\).*only 1.*and 0.*\(mask > 0\)"),
+    "mask-minus-one": (torch.tensor([[1, -1, 1, 1]]), r"attention_mask holds -1 at \(0, 1\)"),
+    "mask-half": (torch.tensor([[1.0, 1.0, 0.5, 0.0]]), r"attention_mask holds 0.5 at \(0, 2\)"),
+    "mask-nan": (torch.tensor([[1.0, float("nan"), 1.0, 1.0]]), r"attention_mask holds nan at \(0, 1\)"),
+    "ids-on-meta-device": (None, r"input_ids is on the meta device.*holds no values"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_MASK_VALUES.values()), ids=list(BAD_MASK_VALUES))
+def test_bad_mask_value_names_the_value_position_and_fix(config, case):
+    mask, message = case
+    ids = IDS if mask is not None else torch.zeros(1, 4, dtype=torch.long, device="meta")
+    with pytest.raises(BertlibInputError, match=message):
+        BertModel(config)(ids, attention_mask=mask)
+
+
+@pytest.mark.parametrize("mask", [torch.tensor([[1, 1, 0, 0]]), torch.tensor([[True, True, False, False]]),
+                                  torch.tensor([[1.0, 1.0, 0.0, 0.0]])], ids=["long", "bool", "float"])
+def test_valid_masks_of_every_dtype_give_the_same_output(config, mask):
+    model = perturb(BertModel(config))
+    expected = model(IDS, attention_mask=torch.tensor([[1, 1, 0, 0]])).last_hidden_state
+    assert torch.equal(model(IDS, attention_mask=mask).last_hidden_state, expected)
+
+
+def _heads(config):
+    from bertlib.model import BertForQuestionAnswering, BertForTokenClassification
+    return {"seq": BertForSequenceClassification(config), "tok": BertForTokenClassification(config),
+            "qa": BertForQuestionAnswering(config), "pre": BertForPreTraining(config)}
+
+
+BAD_LABELS = {
+    "seq-labels-all-ignored": ("seq", dict(labels=torch.tensor([-100])), r"every value in labels is -100.*NaN.*"
+                                                                         r"at least one real label"),
+    "token-labels-all-ignored": ("tok", dict(labels=torch.full((1, 4), -100)), r"every value in labels is -100"),
+    "mlm-labels-all-ignored": ("pre", dict(mlm_labels=torch.full((1, 4), -100), nsp_labels=torch.tensor([0])),
+                               r"every value in mlm_labels is -100.*mlm_labels=None"),
+    "seq-labels-float": ("seq", dict(labels=torch.tensor([1.0])), r"labels has dtype torch.float32.*labels\.long\(\)"),
+    "seq-labels-bool": ("seq", dict(labels=torch.tensor([True])), r"labels has dtype torch.bool"),
+    "seq-labels-python-int": ("seq", dict(labels=1),
+                              r"labels is a Python int \(1\), not a tensor.*torch.tensor\(\[1\]\)"),
+    "qa-start-float": ("qa", dict(start_positions=torch.tensor([1.0]), end_positions=torch.tensor([2])),
+                       r"start_positions has dtype torch.float32.*start_positions\.long\(\)"),
+    "qa-end-python-int": ("qa", dict(start_positions=torch.tensor([1]), end_positions=2),
+                          r"end_positions is a Python int \(2\)"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_LABELS.values()), ids=list(BAD_LABELS))
+def test_bad_labels_name_the_value_and_fix(config, case):
+    head, labels, message = case
+    with pytest.raises(BertlibInputError, match=message):
+        _heads(config)[head](IDS, **labels)
+
+
+def test_summed_loss_of_all_ignored_labels_is_zero_with_a_gradient():
+    """The trainer sums micro-batch losses: one with no masked token adds 0, not NaN."""
+    from bertlib.model.heads import classification_loss
+    logits = torch.randn(2, 3, requires_grad=True)
+    loss = classification_loss(logits, torch.tensor([-100, -100]), reduction="sum")
+    loss.backward()
+    assert loss.item() == 0.0 and torch.equal(logits.grad, torch.zeros(2, 3))
+
+
+def test_int32_labels_give_the_same_loss_as_int64(config):
+    model = BertForSequenceClassification(config).eval()
+    assert torch.equal(model(IDS, labels=torch.tensor([1], dtype=torch.int32)).loss,
+                       model(IDS, labels=torch.tensor([1])).loss)
+
+
+@pytest.mark.parametrize("where", ["taken", "taken/sub"], ids=["save-into-a-file", "save-under-a-file"])
+def test_save_pretrained_over_a_file_names_it_and_keeps_it(config, tmp_path, where):
+    (tmp_path / "taken").write_text("mine")
+    with pytest.raises(BertlibInputError, match=r"taken is a file, so save_pretrained cannot make the folder.*"
+                                                r"Choose another path"):
+        BertModel(config).save_pretrained(tmp_path / where)
+    assert (tmp_path / "taken").read_text() == "mine"
+
+
+def test_from_pretrained_expands_the_home_folder(config, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    BertModel(config).save_pretrained(tmp_path / "runs" / "x")
+    assert BertModel.from_pretrained("~/runs/x").config == config

@@ -43,8 +43,10 @@ def labels_for(name: str, batch: dict[str, torch.Tensor]) -> tuple[dict, dict]:
         "BertForMaskedLM": ({"labels": mlm}, {"labels": mlm}),
         "BertForSequenceClassification": ({"labels": sequence}, {"labels": sequence}),
         "BertForTokenClassification": ({"labels": token_labels}, {"labels": token_labels}),
-        "BertForQuestionAnswering": ({"start_positions": torch.tensor([1, 2, 0]), "end_positions": torch.tensor([3, 5, 0])},
-                                     {"start_positions": torch.tensor([1, 2, 0]), "end_positions": torch.tensor([3, 5, 0])}),
+        "BertForQuestionAnswering": (
+            {"start_positions": torch.tensor([1, 2, 0]), "end_positions": torch.tensor([3, 5, 0])},
+            {"start_positions": torch.tensor([1, 2, 0]), "end_positions": torch.tensor([3, 5, 0])},
+        ),
     }[name]
 
 
@@ -57,7 +59,7 @@ def assert_same_outputs(name: str, bertlib_model, hf_model, batch: dict[str, tor
     bert = mine if name == "BertModel" else mine.bert
     for kind in ("hidden_states", "attentions"):
         assert len(getattr(bert, kind)) == len(getattr(theirs, kind))
-        for a, b in zip(getattr(bert, kind), getattr(theirs, kind)):
+        for a, b in zip(getattr(bert, kind), getattr(theirs, kind), strict=True):
             torch.testing.assert_close(a, b, rtol=0, atol=TOLERANCE)
     fast = bertlib_model(**batch, **our_labels)  # the fused path must agree as well
     torch.testing.assert_close(getattr(fast, FIELDS[name][0][0]), getattr(theirs, FIELDS[name][0][1]),
@@ -117,5 +119,5 @@ def test_real_minilm_matches_transformers(pairs, transformers_module, minilm_dir
     torch.testing.assert_close(fast.last_hidden_state[real], expected.last_hidden_state[real], rtol=0, atol=TOLERANCE)
     torch.testing.assert_close(got.pooler_output, expected.pooler_output, rtol=0, atol=TOLERANCE)
     assert len(got.attentions) == len(expected.attentions) == 6
-    for a, b in zip(got.attentions, expected.attentions):
+    for a, b in zip(got.attentions, expected.attentions, strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=TOLERANCE)

@@ -133,7 +133,8 @@ def test_pickle_that_would_run_code_is_refused_not_executed(config, tmp_path):
 
 
 def test_missing_layers_are_named_with_the_fix(config, tmp_path):
-    with pytest.raises(CheckpointError, match=r"missing keys: bert.encoder.layer.2.*fix config.json \(e.g. num_hidden_layers\)"):
+    missing = r"missing keys: bert.encoder.layer.2.*fix config.json \(e.g. num_hidden_layers\)"
+    with pytest.raises(CheckpointError, match=missing):
         BertModel.from_pretrained(saved(BertModel(config), tmp_path), num_hidden_layers=3)
 
 

@@ -6,6 +6,7 @@ Each case is one named parametrize entry, so a failure says which student mistak
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -229,11 +230,45 @@ def test_windows_cover_every_token_in_order(text, question, max_length, doc_stri
         assert f"doc_stride={doc_stride}" in str(error) or "room=" in str(error)
         return
     sequence = 1 if question else 0
-    pieces = [[t for t, s in zip(w.tokens, w.sequence_ids) if s == sequence] for w in windows]
+    pieces = [[t for t, s in zip(w.tokens, w.sequence_ids, strict=True) if s == sequence] for w in windows]
     covered = [t for piece in pieces[:1] for t in piece]
-    for previous, piece in zip(pieces, pieces[1:]):
+    for previous, piece in itertools.pairwise(pieces):
         overlap = len(previous) - min(len(previous), doc_stride)  # Google's doc_stride is the move
         assert previous[len(previous) - overlap:] == piece[:overlap]
         covered += piece[overlap:]
     assert covered == moving  # every token, once, in order
     assert all(len(w) <= max_length for w in windows)
+
+
+# -- second sweep: calls that used to read a string as characters, or fail inside re / mkdir ------
+
+MORE_BAD_CALLS = {
+    "tokenize-words-one-string": (
+        lambda t, tmp: t.tokenize_words("the dog"),
+        r"tokenize_words got one string, 'the dog'.*one character at a time.*text\.split\(\)"),
+    "tokenize-bytes": (lambda t, tmp: t.tokenize(b"hello"), r"text=b'hello', which is bytes.*\.decode\('utf-8'\)"),
+    "tokenize-with-offsets-int": (lambda t, tmp: t.tokenize_with_offsets(5), r"tokenize got text=5 \(type int\)"),
+    "save-into-a-file": (lambda t, tmp: t.save(tmp / "taken"), r"taken is a file, so save cannot make the folder.*"
+                                                                  r"Choose another path"),
+    "save-under-a-file": (lambda t, tmp: t.save(tmp / "taken" / "sub"), r"taken is a file.*taken/sub"),
+}
+
+
+@pytest.mark.parametrize("case", list(MORE_BAD_CALLS.values()), ids=list(MORE_BAD_CALLS))
+def test_more_bad_calls_name_the_value_and_the_fix(tok, tmp_path, case):
+    call, message = case
+    (tmp_path / "taken").write_text("mine\n")
+    with pytest.raises(BertlibInputError, match=message):
+        call(tok, tmp_path)
+    assert (tmp_path / "taken").read_text() == "mine\n"  # nothing replaced
+
+
+def test_tokenize_words_of_a_list_is_unchanged(tok):
+    assert tok.tokenize_words(["the", "dog"]).tokens == ["the", "dog"]
+
+
+def test_home_folder_is_expanded_on_load(tok, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    tok.save(tmp_path / "mine")
+    assert list(BertTokenizer.from_pretrained("~/mine").vocab.tokens) == TINY_TOKENS
+    assert list(BertTokenizer.from_vocab_file("~/mine/vocab.txt").vocab.tokens) == TINY_TOKENS

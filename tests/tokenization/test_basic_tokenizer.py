@@ -127,7 +127,7 @@ def test_offsets_survive_dropped_and_decomposed_characters():
 def test_every_normalised_character_comes_from_a_character_that_produces_it(text):
     normalized = uncased.normalize(text)
     assert len(normalized.origins) == len(normalized.text)
-    for char, origin in zip(normalized.text, normalized.origins):
+    for char, origin in zip(normalized.text, normalized.origins, strict=True):
         assert char in uncased.normalize_char(text[origin])
     assert normalized.origins == sorted(normalized.origins)
 

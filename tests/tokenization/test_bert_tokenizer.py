@@ -130,7 +130,7 @@ def test_windows_over_a_long_context_overlap_by_stride(tiny_tokenizer):
     context = " ".join(["the", "cat", "sat", "dog", "runs", "fast"] * 2)  # 12 tokens
     # 5 per window, moving 3 (Google's doc_stride): an overlap of 2 (Hugging Face's stride)
     windows = encode_windows(tiny_tokenizer, "dog", context, max_length=9, doc_stride=3)
-    contexts = [[t for t, s in zip(w.tokens, w.sequence_ids) if s == 1] for w in windows]
+    contexts = [[t for t, s in zip(w.tokens, w.sequence_ids, strict=True) if s == 1] for w in windows]
     assert contexts == [
         ["the", "cat", "sat", "dog", "runs"], ["dog", "runs", "fast", "the", "cat"],
         ["the", "cat", "sat", "dog", "runs"], ["dog", "runs", "fast"],

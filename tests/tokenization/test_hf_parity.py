@@ -132,7 +132,8 @@ def test_offsets_and_word_ids_identical_to_the_fast_tokenizer(hf, ours, fast_sid
 
 
 def test_pairs_identical_to_the_fast_tokenizer(reference, minilm_tokenizer, fast_side_lines):
-    pairs = list(zip(fast_side_lines[0:2000:2], fast_side_lines[1:2000:2]))
+    # Lines 0+1, 2+3, ...: an odd line out at the end has no partner and is left out on purpose.
+    pairs = list(zip(fast_side_lines[0:2000:2], fast_side_lines[1:2000:2], strict=False))
     fast = reference.fast([a for a, _ in pairs], [b for _, b in pairs], return_offsets_mapping=True)
     for i, (a, b) in enumerate(pairs):
         encoding = minilm_tokenizer.encode(a, b, max_length=UNLIMITED)

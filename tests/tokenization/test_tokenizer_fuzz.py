@@ -12,6 +12,7 @@ of every word that is not [UNK] join up to that word.
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -58,7 +59,7 @@ def check_encoding(tokenizer, encoding, texts: list[str]) -> None:
     columns = (encoding.token_type_ids, encoding.attention_mask, encoding.tokens, encoding.offsets,
                encoding.sequence_ids, encoding.word_ids, encoding.special_tokens_mask)
     assert all(len(column) == len(encoding.input_ids) for column in columns)
-    for token, (start, end), sequence_id in zip(encoding.tokens, encoding.offsets, encoding.sequence_ids):
+    for token, (start, end), sequence_id in zip(encoding.tokens, encoding.offsets, encoding.sequence_ids, strict=True):
         if sequence_id is None:
             assert (start, end) == (0, 0)
             continue
@@ -70,7 +71,7 @@ def check_encoding(tokenizer, encoding, texts: list[str]) -> None:
 
 
 def test_random_unicode_never_breaks_the_tokenizer(minilm_tokenizer, strings):
-    for previous, text in zip(["", *strings], strings):
+    for previous, text in itertools.pairwise(["", *strings]):
         check_encoding(minilm_tokenizer, minilm_tokenizer.encode(text, max_length=UNLIMITED), [text])
         pair = minilm_tokenizer.encode(text, previous, max_length=UNLIMITED)
         check_encoding(minilm_tokenizer, pair, [text, previous])
@@ -95,9 +96,9 @@ def test_the_pieces_of_every_known_word_join_up_to_the_word(minilm_tokenizer, st
         tokenized = minilm_tokenizer.tokenize_with_offsets(text)
         words = minilm_tokenizer.basic.tokenize(text)
         pieces: list[list[str]] = [[] for _ in words]
-        for token, word_id in zip(tokenized.tokens, tokenized.word_ids):
+        for token, word_id in zip(tokenized.tokens, tokenized.word_ids, strict=True):
             pieces[word_id].append(token.removeprefix("##"))
-        for word, word_pieces in zip(words, pieces):
+        for word, word_pieces in zip(words, pieces, strict=True):
             if word_pieces != ["[UNK]"]:
                 assert "".join(word_pieces) == word, text
                 known_words += 1

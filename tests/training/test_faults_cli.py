@@ -303,3 +303,39 @@ def test_real_full_disk_at_the_final_save_is_a_clear_error(tmp_path, capsys):
         assert json.loads((disk / RUN_STATE).read_text())["finished"] is False
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+# -- second sweep: empty paths, "~", and an option for another task ---------------------------------
+
+EMPTY_PATHS = {
+    "pretrain-out-empty": (["pretrain", "--out", ""], "argument --out: is empty; give a folder", "runs/mine"),
+    "pretrain-resume-empty": (["pretrain", "--resume", ""], "argument --resume: is empty", "give a folder"),
+    "finetune-out-empty": (["finetune", "--task", "ner", "--out", " "], "argument --out: is empty", "give a folder"),
+    "finetune-checkpoint-empty": (["finetune", "--task", "ner", "--checkpoint", ""], "argument --checkpoint: is empty",
+                                  "give a folder"),
+    "evidence-out-empty": (["evidence", "--out", ""], "argument --out: is empty", "give a JSON file"),
+    "doc-stride-for-sentiment": (["finetune", "--task", "sentiment", "--doc-stride", "32"],
+                                 "--doc-stride 32 only applies to --task qa", "leave it out for --task sentiment"),
+    "doc-stride-for-ner": (["finetune", "--task", "ner", "--doc-stride", "16"], "only applies to --task qa",
+                           "leave it out for --task ner"),
+}
+
+
+@pytest.mark.parametrize("argv, names, fix", EMPTY_PATHS.values(), ids=EMPTY_PATHS.keys())
+def test_empty_path_or_misplaced_option_is_refused(argv, names, fix, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # were it taken as ".", this is where files would appear
+    message = refused(argv, capsys)
+    assert names in message and fix in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_home_folder_in_a_path_option_is_expanded(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    message = refused(["finetune", "--task", "ner", "--checkpoint", "~/nope"], capsys)
+    assert f"--checkpoint {tmp_path / 'nope'}: no such folder" in message
+
+
+def test_sentiment_with_a_short_seq_length_needs_no_doc_stride():
+    from bertlib.training.finetuning import FinetuneOptions
+
+    assert FinetuneOptions(task="sentiment", max_seq_length=16).doc_stride == 32  # QA's stride, unused here

@@ -169,7 +169,8 @@ def test_non_finite_step_stops_with_the_step_and_leaves_the_checkpoint(kind, wor
     assert {name: (checkpoint / name).read_bytes() for name in saved if name != "weights"} == \
         {name: value for name, value in saved.items() if name != "weights"}
     assert read_training_state(checkpoint).step == 2
-    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), saved["weights"]))  # step 3 not applied
+    # Step 3 was not applied: the weights are those saved after step 2.
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), saved["weights"], strict=True))
 
 
 # -- resuming ------------------------------------------------------------------------------------------
@@ -376,3 +377,33 @@ def test_unfinished_run_state_is_refused_unless_allowed(tmp_path):
     require_finished(tmp_path, allow_unfinished=True)
     write_run_state(tmp_path, finished=True)
     require_finished(tmp_path)
+
+
+# -- second sweep: a micro-batch with nothing to score ----------------------------------------------
+
+
+def test_a_micro_batch_with_no_label_adds_zero_not_nan():
+    """The heads' mean loss refuses all -100 labels (it would be NaN), but the trainer sums: a tiny
+    micro-batch with no masked token (or only -100 tags) adds 0 with a gradient, and the step's count
+    (clamped to 1) keeps the step finite."""
+    from types import SimpleNamespace
+
+    from bertlib.training.objectives import LabelObjective
+
+    logits = torch.randn(2, 5, 3, requires_grad=True)
+    batch = SimpleNamespace(labels=torch.full((2, 5), -100), as_kwargs=dict)
+    objective = LabelObjective("tagging")
+    summed = objective.sums(lambda: SimpleNamespace(logits=logits), batch)
+    summed.sum().backward()
+    assert objective.counts(batch).tolist() == [0.0] and summed.tolist() == [0.0]
+    assert torch.equal(logits.grad, torch.zeros_like(logits))
+
+
+def test_course_py_names_an_unknown_command(tmp_path):
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(repo / "course.py"), "bogus"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert "unknown command 'bogus'; choose one of lab, test, student, site, setup" in done.stderr

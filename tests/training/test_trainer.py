@@ -69,7 +69,7 @@ def largest_first_update(max_grad_norm: float | None) -> float:
     before = [p.detach().clone() for p in model.parameters()]
     train(model, classification_examples(), LabelObjective(),
           quick(steps=1, warmup_steps=0, weight_decay=0.0, max_grad_norm=max_grad_norm))
-    return max((p.detach() - b).abs().max().item() for p, b in zip(model.parameters(), before))
+    return max((p.detach() - b).abs().max().item() for p, b in zip(model.parameters(), before, strict=True))
 
 
 def test_gradient_clipping_scales_the_gradient_down():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -64,7 +64,8 @@ def check_padding_mask(make_padding_mask: Callable[[torch.Tensor], torch.Tensor]
     case = "attention_mask [[1,1,1,0],[1,1,0,0]]"
     got = check.expect_tensor(check.call(attention_mask, case=case), case)
     check.expect_shape(got, (2, 1, 1, 4), case)
-    check.expect(got.is_floating_point(), "dtype", f"the mask is added to float scores: return floats, not {got.dtype}", case)
+    check.expect(got.is_floating_point(), "dtype",
+                 f"the mask is added to float scores: return floats, not {got.dtype}", case)
     check.expect(bool((got[attention_mask[:, None, None, :] == 1] == 0).all()), "masking",
                  "real tokens (1) must add exactly 0 to the scores", case)
     blocked = got[attention_mask[:, None, None, :] == 0]
@@ -86,6 +87,7 @@ def check_attention(scaled_dot_product_attention: Callable) -> None:
     generator = _generator()
     q, k, v = (3 * torch.randn(2, 2, 4, 8, generator=generator) for _ in range(3))  # (B, nh, T, hd)
     want = explicit_attention(q, k, v)
+    assert want.weights is not None  # the explicit (teaching) form always returns its weights
     case = "q, k, v of shape (2, 2, 4, 8), no mask"
     got = check.call(q, k, v, case=case)
     check.expect(hasattr(got, "context") and hasattr(got, "weights"), "type",

@@ -8,8 +8,9 @@ Its job ends at judging: the cases themselves live beside the topic they check.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, Callable, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import torch
 
@@ -26,7 +27,7 @@ class ExerciseFailed(AssertionError):
 
 #: The Checker of the check now running, so that `exercise_check` can say what the student's
 #: function returned when the check's own code cannot use it.
-_running: ContextVar["Checker | None"] = ContextVar("running_checker", default=None)
+_running: ContextVar[Checker | None] = ContextVar("running_checker", default=None)
 
 
 def describe(value: Any) -> str:
@@ -101,14 +102,17 @@ class Checker:
                 f"{self.exercise} raised {type(error).__name__}: {error} (case: {case})."
             ) from error
 
-    def fail(self, kind: str, message: str, case: str) -> None:
+    def fail(self, kind: str, message: str, case: str) -> NoReturn:
+        """Stop the check with ExerciseFailed naming the kind of mistake, what was wrong and the case."""
         raise ExerciseFailed(f"{self.exercise} — {kind}: {message} (case: {case}).")
 
     def expect(self, condition: bool, kind: str, message: str, case: str) -> None:
+        """Fail with `kind` and `message` unless `condition` holds; the one place every judgement goes."""
         if not condition:
             self.fail(kind, message, case)
 
     def expect_tensor(self, result: Any, case: str) -> torch.Tensor:
+        """Return `result` if it is a torch.Tensor, else fail as a "type" mistake; it checks nothing else."""
         self.expect(isinstance(result, torch.Tensor), "type",
                     f"it should return a torch.Tensor, but returned {type(result).__name__}", case)
         return result
@@ -120,22 +124,29 @@ class Checker:
             self.fail("type", f"expected a torch.Tensor{wanted}, got {describe(result)}", case)
 
     def expect_shape(self, result: torch.Tensor, shape: tuple[int, ...], case: str) -> None:
+        """Fail unless `result` is a tensor of exactly `shape` (a "type" or a "shape" mistake)."""
         self.expect_tensor_kind(result, shape, case)
         self.expect(tuple(result.shape) == tuple(shape), "shape",
                     f"expected shape {tuple(shape)}, got {tuple(result.shape)}", case)
 
     def expect_dtype(self, result: torch.Tensor, dtype: torch.dtype, case: str) -> None:
+        """Fail unless `result` is a tensor of `dtype`; the values are not looked at."""
         self.expect_tensor_kind(result, None, case)
         self.expect(result.dtype == dtype, "dtype",
                     f"expected {dtype}, got {result.dtype}; keep the input's dtype", case)
 
     def expect_finite(self, result: torch.Tensor, case: str, hint: str = "") -> None:
+        """Fail as a "numerical stability" mistake if `result` holds inf or nan; `hint` says what to try."""
         self.expect_tensor_kind(result, None, case)
         self.expect(bool(torch.isfinite(result).all()), "numerical stability",
                     "the result contains inf or nan" + (f"; {hint}" if hint else ""), case)
 
     def expect_close(self, result: torch.Tensor, expected: torch.Tensor, case: str, *,
                      kind: str = "values", atol: float = 1e-5, hint: str = "") -> None:
+        """Fail unless `result` has `expected`'s shape, is real, and is within `atol` of it everywhere.
+
+        The mistake is reported as `kind` (by default "values") with the largest difference found.
+        """
         self.expect_shape(result, tuple(expected.shape), case)
         self.expect(not result.is_complex(), "dtype", f"expected real numbers, got {result.dtype}", case)
         error = (result.detach().double() - expected.detach().double()).abs().max().item()
@@ -144,5 +155,6 @@ class Checker:
                     + (f"; {hint}" if hint else ""), case)
 
     def done(self) -> None:
+        """Print the verdict once every case has passed; call it last, after all the expectations."""
         cases = "its one case passes" if self.cases == 1 else f"all {self.cases} cases pass"
         print(f"✔ {self.exercise}: {cases}.")

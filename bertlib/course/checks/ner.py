@@ -9,8 +9,10 @@ indices, and an I- that continues no entity of its type starts one).
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 
@@ -59,7 +61,7 @@ def _every_piece(tag_ids: Sequence[int], counts: Sequence[int], tags: Sequence[s
                  labels: Sequence[str], inside: bool) -> list[int]:
     """The common mistake: every piece labelled (with the word's tag, or I- after its first piece)."""
     out = [IGNORE_INDEX]
-    for tag_id, count, tag in zip(tag_ids, counts, tags):
+    for tag_id, count, tag in zip(tag_ids, counts, tags, strict=True):
         rest = tag_id
         if inside and tag.startswith("B-") and f"I-{tag[2:]}" in labels:
             rest = list(labels).index(f"I-{tag[2:]}")
@@ -70,7 +72,7 @@ def _every_piece(tag_ids: Sequence[int], counts: Sequence[int], tags: Sequence[s
 def _last_piece(tag_ids: Sequence[int], counts: Sequence[int]) -> list[int]:
     """Off by one inside words: the label on each word's last piece instead of its first."""
     out = [IGNORE_INDEX]
-    for tag_id, count in zip(tag_ids, counts):
+    for tag_id, count in zip(tag_ids, counts, strict=True):
         out += [IGNORE_INDEX] * (count - 1) + [tag_id]
     return out + [IGNORE_INDEX]
 
@@ -85,14 +87,15 @@ def check_align_labels(align_labels: Callable[[Sequence[str], Sequence[int], Seq
     for case, text, tag_text, labels in ALIGN_CASES:
         words, tags = tuple(text.split()), tuple(tag_text.split())
         tokenized = tokenizer.tokenize_words(words)  # word_ids index `words`
-        pieces = [[token for token, word_id in zip(tokenized.tokens, tokenized.word_ids) if word_id == index]
-                  for index in range(len(words))]
+        pairs = list(zip(tokenized.tokens, tokenized.word_ids, strict=True))
+        pieces = [[token for token, word_id in pairs if word_id == index] for index in range(len(words))]
         counts = [len(p) for p in pieces]
         feature = token_classification_features([NerExample("check", words, tags)], tokenizer, labels, 512)[0]
         expected = list(feature.labels)
         case = f"{case}: pieces {[' '.join(p) for p in pieces]}, pieces_per_word {counts}"
         got = _as_ids(check.call(list(tags), list(counts), labels, case=case))
-        check.expect(got is not None, "type", "return a list of label ids, one per piece (with [CLS] and [SEP])", case)
+        if got is None:
+            check.fail("type", "return a list of label ids, one per piece (with [CLS] and [SEP])", case)
         check.expect(all(isinstance(x, int) and not isinstance(x, bool) for x in got), "type",
                      f"return label ids (ints, the tag's index in `labels`), not {got[:4]}...", case)
         if got == expected:
@@ -130,7 +133,7 @@ def _diagnose_alignment(check: Checker, got: list[int], expected: list[int], tag
     if got[0] != IGNORE_INDEX or got[-1] != IGNORE_INDEX:
         check.fail("[CLS] and [SEP]", f"[CLS] got {got[0]} and [SEP] got {got[-1]}; both must be -100 "
                    "(ignored), not a tag such as O, which the loss would then train on", case)
-    wrong = next(i for i, (g, e) in enumerate(zip(got, expected)) if g != e)
+    wrong = next(i for i, (g, e) in enumerate(zip(got, expected, strict=True)) if g != e)
     check.fail("values", f"position {wrong} should be {expected[wrong]}, got {got[wrong]}; expected {expected}, "
                f"got {got}", case)
 
@@ -174,8 +177,8 @@ def check_entity_spans(entity_spans: Callable[[Sequence[str]], Any]) -> None:
         expected = [(c.type, c.start, c.end) for c in bio_chunks(tags)]
         case = f"{case}: {tags}"
         got = _as_spans(check.call(list(tags), case=case))
-        check.expect(got is not None, "type", "return a list of (type, start, end) tuples, e.g. "
-                     "[('PER', 1, 2)]", case)
+        if got is None:
+            check.fail("type", "return a list of (type, start, end) tuples, e.g. [('PER', 1, 2)]", case)
         if got == expected:
             continue
         _diagnose_spans(check, got, expected, tags, case)
@@ -192,7 +195,7 @@ def _diagnose_spans(check: Checker, got: list[tuple], expected: list[tuple], tag
     if expected and expected[-1][2] == len(tags) and got == expected[:-1]:
         check.fail("last entity dropped", "an entity that is still open when the tags run out must be closed "
                    f"too (after the loop); {versus}", case)
-    for (kind, start, end), (next_kind, next_start, next_end) in zip(expected, expected[1:]):
+    for (kind, start, end), (next_kind, next_start, next_end) in itertools.pairwise(expected):
         if kind == next_kind and end == next_start and (kind, start, next_end) in got:
             check.fail("adjacent entities merged", "every B- starts a new entity, even right after an entity "
                        f"of the same type; {versus}", case)

@@ -14,8 +14,9 @@ result of the second, lives here because only the exercise needs it. Its job end
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from bertlib.course.checks.framework import Checker, exercise_check
 from bertlib.tokenization.wordpiece import MASK
@@ -181,8 +182,8 @@ def check_nsp_pair(nsp_pair: Callable[[list[list[str]], int, int, random.Random]
         check.expect(got.a == documents[d][s], "sentence A",
                      f"A should be documents[{d}][{s}] = {documents[d][s]!r}, got {got.a!r}", case)
         place = _where(got.b, documents)
-        check.expect(place is not None, "sentence B",
-                     f"B should be one sentence of the documents, got {got.b!r}", case)
+        if place is None:
+            check.fail("sentence B", f"B should be one sentence of the documents, got {got.b!r}", case)
         if got.is_random_next:
             check.expect(place != (d, s + 1), "label",
                          f"B is {got.b!r}, the sentence that really follows A, but is_random_next is True; "

@@ -14,8 +14,9 @@ module's job ends at judging a student's function.
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -31,6 +32,8 @@ IN_CONTEXT = torch.tensor([7 <= i <= 12 for i in range(len(TOKENS))])
 
 @dataclass(frozen=True)
 class SpanCase:
+    """One case of `check_best_span`: logits over TOKENS and the longest answer allowed."""
+
     name: str
     start_logits: torch.Tensor  # (T,)
     end_logits: torch.Tensor  # (T,)
@@ -73,6 +76,8 @@ def best_valid_span(start_logits: torch.Tensor, end_logits: torch.Tensor, in_con
             score = float(start_logits[start] + end_logits[end])
             if in_context[start] and in_context[end] and score > best_score:
                 best, best_score = (start, end), score
+    if best is None:
+        raise ValueError("best_valid_span: no valid span; in_context must be True somewhere within the logits.")
     return best
 
 
@@ -144,6 +149,8 @@ def check_best_span(best_span: Callable) -> None:
 
 @dataclass(frozen=True)
 class F1Case:
+    """One case of `check_answer_f1`: a prediction and gold answer, and what a wrong result would mean."""
+
     name: str
     prediction: str
     gold: str
@@ -184,6 +191,8 @@ F1_CASES = (
 
 @dataclass(frozen=True)
 class Overlap:
+    """The reference precision, recall and F1 of one case, to compare the student's numbers with."""
+
     precision: float
     recall: float
     f1: float

@@ -7,7 +7,8 @@ The reference answers are bertlib's own: `BertModel`'s pooler (model/bert.py) wi
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -80,13 +81,14 @@ def check_confusion_matrix(
     ]
     for case, predictions, labels, classes in cases:
         got = _as_table(check.call(list(predictions), list(labels), classes, case=case))
-        check.expect(got is not None, "type", "return a C x C table: a tensor or a list of lists", case)
+        if got is None:
+            check.fail("type", "return a C x C table: a tensor or a list of lists", case)
         shape = (len(got), len(got[0]) if got else 0)
         check.expect(shape == (classes, classes) and all(len(row) == classes for row in got), "shape",
                      f"expected {classes} x {classes} (one row and one column per class, even a class "
                      f"that never occurs), got {shape[0]} x {shape[1]}", case)
         want = confusion_matrix(predictions, labels, classes)
-        transposed = [list(column) for column in zip(*want)]
+        transposed = [list(column) for column in zip(*want, strict=True)]
         check.expect(not (got == transposed and got != want), "orientation",
                      "rows and columns are swapped: row = the gold label, column = the prediction", case)
         total = sum(map(sum, got))
