@@ -84,8 +84,9 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in commands:
         print(__doc__)
         if argv:  # say what was wrong, after the usage text, where it is seen
-            print(f"course.py: error: unknown command {argv[0]!r}; choose one of {', '.join(commands)}",
-                  file=sys.stderr)
+            print(
+                f"course.py: error: unknown command {argv[0]!r}; choose one of {', '.join(commands)}", file=sys.stderr
+            )
         return 2
     command, rest = argv[0], argv[1:]
     python = set_up()

@@ -84,15 +84,25 @@ def hf_inputs(ours: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The same batch in transformers' layout: MLM labels at every position, -100 where unmasked."""
     labels = torch.full_like(ours["input_ids"], -100)
     labels.scatter_(1, ours["masked_positions"], ours["mlm_labels"])
-    return {"input_ids": ours["input_ids"], "token_type_ids": ours["token_type_ids"],
-            "attention_mask": ours["attention_mask"], "labels": labels, "next_sentence_label": ours["nsp_labels"]}
+    return {
+        "input_ids": ours["input_ids"],
+        "token_type_ids": ours["token_type_ids"],
+        "attention_mask": ours["attention_mask"],
+        "labels": labels,
+        "next_sentence_label": ours["nsp_labels"],
+    }
 
 
 def everywhere_inputs(ours: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The same batch for bertlib with MLM logits at every position, like transformers (like for like)."""
     hf = hf_inputs(ours)
-    return {"input_ids": ours["input_ids"], "token_type_ids": ours["token_type_ids"],
-            "attention_mask": ours["attention_mask"], "mlm_labels": hf["labels"], "nsp_labels": ours["nsp_labels"]}
+    return {
+        "input_ids": ours["input_ids"],
+        "token_type_ids": ours["token_type_ids"],
+        "attention_mask": ours["attention_mask"],
+        "mlm_labels": hf["labels"],
+        "nsp_labels": ours["nsp_labels"],
+    }
 
 
 def make_contenders(args: argparse.Namespace) -> list[Contender]:
@@ -161,12 +171,16 @@ def report(args: argparse.Namespace, contenders: list[Contender]) -> None:
     config = BertConfig.preset(args.preset, vocab_size=args.vocab)
     tokens = args.batch * args.seq
     threads = f", {torch.get_num_threads()} threads" if args.device == "cpu" else ""
-    print(f"{args.device}{threads}, {args.dtype}{', torch.compile' if args.compile else ''}; preset {args.preset} "
-          f"(L={config.num_hidden_layers}, H={config.hidden_size}, heads={config.num_attention_heads}), "
-          f"batch {args.batch} x seq {args.seq}, vocab {args.vocab}, {args.masked} masked positions per sequence; "
-          f"median of {args.repeats} interleaved steps (forward + backward + AdamW)")
-    print(f"bertlib computes MLM logits only at the {args.masked} masked positions (as Google's BERT does); "
-          f"transformers' BertForPreTraining computes them at all {args.seq} positions.")
+    print(
+        f"{args.device}{threads}, {args.dtype}{', torch.compile' if args.compile else ''}; preset {args.preset} "
+        f"(L={config.num_hidden_layers}, H={config.hidden_size}, heads={config.num_attention_heads}), "
+        f"batch {args.batch} x seq {args.seq}, vocab {args.vocab}, {args.masked} masked positions per sequence; "
+        f"median of {args.repeats} interleaved steps (forward + backward + AdamW)"
+    )
+    print(
+        f"bertlib computes MLM logits only at the {args.masked} masked positions (as Google's BERT does); "
+        f"transformers' BertForPreTraining computes them at all {args.seq} positions."
+    )
     medians = {c.name: statistics.median(c.times) for c in contenders}
     mfu = args.device.startswith("cuda")
     print(f"{'contender':<20} {'median step':>12} {'tokens/s':>10}" + (f" {'MFU':>7}" if mfu else ""))
@@ -177,13 +191,17 @@ def report(args: argparse.Namespace, contenders: list[Contender]) -> None:
     hf_best = min(hf_timed, key=medians.get) if hf_timed else None
     if hf_best and "bertlib fast" in medians:
         target = "(target >= 1.10 on CPU; >= 1.3 on an H100 in bf16 against sdpa + compile)"
-        print(f"fast / transformers ({hf_best.split()[1]}, the faster timed): "
-              f"{medians[hf_best] / medians['bertlib fast']:.2f}x   {target}")
+        print(
+            f"fast / transformers ({hf_best.split()[1]}, the faster timed): "
+            f"{medians[hf_best] / medians['bertlib fast']:.2f}x   {target}"
+        )
     if {"bertlib fast", "bertlib teaching"} <= set(medians):
         print(f"teaching / fast: {medians['bertlib fast'] / medians['bertlib teaching']:.2f}x   (target >= 0.67)")
     if hf_best and "bertlib fast, all T" in medians:
-        print(f"like for like, logits at all {args.seq} positions in both: fast / transformers "
-              f"{medians[hf_best] / medians['bertlib fast, all T']:.2f}x")
+        print(
+            f"like for like, logits at all {args.seq} positions in both: fast / transformers "
+            f"{medians[hf_best] / medians['bertlib fast, all T']:.2f}x"
+        )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -196,13 +214,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--seq", type=int, default=128)
     parser.add_argument("--vocab", type=int, default=30522)
-    parser.add_argument("--masked", type=int, default=20,
-                        help="masked positions per sequence (default 20: Google's max_predictions for seq 128)")
+    parser.add_argument(
+        "--masked",
+        type=int,
+        default=20,
+        help="masked positions per sequence (default 20: Google's max_predictions for seq 128)",
+    )
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     parser.add_argument("--repeats", type=int, default=10, help="timed rounds, at least 10 (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps per contender first (default 2)")
-    parser.add_argument("--only", nargs="+", metavar="NAME",
-                        help='time only these contenders, e.g. --only "bertlib fast" "transformers sdpa"')
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help='time only these contenders, e.g. --only "bertlib fast" "transformers sdpa"',
+    )
     args = parser.parse_args(argv)
     if args.repeats < 10:
         parser.error("--repeats must be at least 10: a median of fewer is too noisy to report")

@@ -70,9 +70,7 @@ def benchmark(lines: list[str], repeats: int) -> list[Timing]:
         for name, encode in encoders.items():
             seconds, tokens[name] = time_once(encode, lines)
             runs[name].append(seconds)
-    return [
-        Timing(name, times[0], statistics.median(times[1:]), tokens[name]) for name, times in runs.items()
-    ]
+    return [Timing(name, times[0], statistics.median(times[1:]), tokens[name]) for name, times in runs.items()]
 
 
 def report(title: str, lines: list[str], timings: list[Timing]) -> None:
@@ -80,8 +78,10 @@ def report(title: str, lines: list[str], timings: list[Timing]) -> None:
     print(f"\n{title}: {len(lines)} lines, {sum(map(len, lines))} characters")
     print(f"{'tokenizer':<10} {'lines/s':>10} {'tokens/s':>11} {'first pass lines/s':>19}")
     for t in timings:
-        print(f"{t.name:<10} {len(lines) / t.median_s:>10.0f} {t.tokens / t.median_s:>11.0f} "
-              f"{len(lines) / t.first_pass_s:>19.0f}")
+        print(
+            f"{t.name:<10} {len(lines) / t.median_s:>10.0f} {t.tokens / t.median_s:>11.0f} "
+            f"{len(lines) / t.first_pass_s:>19.0f}"
+        )
     by_name = {t.name: t for t in timings}
     ratio = by_name["HF slow"].median_s / by_name["bertlib"].median_s
     first = by_name["HF slow"].first_pass_s / by_name["bertlib"].first_pass_s

@@ -60,9 +60,11 @@ def live_demo() -> tuple[str, bool]:
 
 def notebook_finetune(task: str, **kwargs) -> Callable[[], tuple[str, bool]]:
     """A notebook's fine-tuning run of `task`, as timed work."""
+
     def work() -> tuple[str, bool]:
         run = finetune_for_notebook(task, progress=False, **kwargs)
         return f"dev {run.task.headline} {run.headline('dev'):.3f}, test {run.headline('test'):.3f}", True
+
     return work
 
 
@@ -71,7 +73,7 @@ def shipped_pretraining() -> tuple[str, bool]:
     record = json.loads((shipped_checkpoint() / RUN_FILE).read_text())
     argv = shlex.split(record["command"])[3:]  # after "python -m bertlib"
     with tempfile.TemporaryDirectory() as out:
-        argv = [*argv[: argv.index("--out")], *argv[argv.index("--out") + 2:], "--out", out, "--no-progress"]
+        argv = [*argv[: argv.index("--out")], *argv[argv.index("--out") + 2 :], "--out", out, "--no-progress"]
         subprocess.run([sys.executable, "-m", "bertlib", *argv], check=True)
         again = json.loads((Path(out) / RUN_FILE).read_text())
     accuracy = again["held_out"]["mlm_accuracy"]
@@ -82,8 +84,9 @@ def main() -> None:
     """Time every notebook run and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
-    parser.add_argument("--shipped", action="store_true",
-                        help="also re-run the shipped checkpoint's pre-training (~10 min)")
+    parser.add_argument(
+        "--shipped", action="store_true", help="also re-run the shipped checkpoint's pre-training (~10 min)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} threads, load average before: {os.getloadavg()}")

@@ -46,35 +46,42 @@ PRETRAIN_DEFAULTS = {"steps": 2500, "batch_size": 64, "lr": 2e-3}  # the shipped
 
 def whole(minimum: int, hint: str = "") -> Callable[[str], int]:
     """An argparse type: a whole number of at least `minimum`; `hint` says what else to do."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give one of at least {minimum}"
-                                             f"{hint}") from None
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number; give one of at least {minimum}{hint}"
+            ) from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}{hint}")
         return value
+
     return parse
 
 
 def path_option(what: str, example: str) -> Callable[[str], Path]:
     """An argparse type for a path option: an empty value is refused (``Path("")`` would be the
     current folder, silently), and ``~`` is expanded, as a shell would."""
+
     def parse(text: str) -> Path:
         if not text.strip():
             here = " (use . for the current folder)" if what == "a folder" else ""
             raise argparse.ArgumentTypeError(f"is empty; give {what}, e.g. {example}{here}")
         return Path(text).expanduser()
+
     return parse
 
 
 FOLDER = path_option("a folder", "runs/mine")
 
 
-def number(low: float, *, low_included: bool = True, high: float | None = None,
-           hint: str = "") -> Callable[[str], float]:
+def number(
+    low: float, *, low_included: bool = True, high: float | None = None, hint: str = ""
+) -> Callable[[str], float]:
     """An argparse type: a finite number from `low` (included or not) up to, not including, `high`."""
+
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -86,6 +93,7 @@ def number(low: float, *, low_included: bool = True, high: float | None = None,
             bounds += f" and below {high:g}" if high is not None else ""
             raise argparse.ArgumentTypeError(f"must be a finite number {bounds}, not {text}{hint}")
         return value
+
     return parse
 
 
@@ -94,83 +102,154 @@ def add_training_options(parser: argparse.ArgumentParser, defaults: dict[str, st
     --steps, --batch-size and --lr, what happens when they are left out."""
     group = parser.add_argument_group("training")
     group.add_argument("--steps", type=whole(1), default=None, help=f"optimiser steps to take ({defaults['steps']})")
-    group.add_argument("--batch-size", type=whole(1), default=None,
-                       help="examples per optimiser step, over all processes and micro-batches "
-                            f"({defaults['batch_size']})")
-    group.add_argument("--lr", type=number(0, low_included=False, hint=" (e.g. 1e-3)"), default=None,
-                       help=f"peak learning rate of AdamW ({defaults['lr']})")
-    group.add_argument("--warmup-steps", type=whole(0), default=None,
-                       help="steps of linear warm-up; the rate then decays linearly to 0 (default: 10%% of --steps)")
-    group.add_argument("--weight-decay", type=number(0, hint=" (0: no decay)"), default=0.01,
-                       help="AdamW weight decay, never on biases or LayerNorm (default 0.01)")
-    group.add_argument("--max-grad-norm",
-                       type=number(0, hint=" (0 turns clipping off; a negative norm would flip the gradients)"),
-                       default=1.0,
-                       help="clip the gradient norm to this; 0 turns clipping off (default 1.0)")
-    group.add_argument("--accumulation-steps", type=whole(1), default=1,
-                       help="micro-batches whose gradients make one step, to fit a big batch in memory (default 1)")
-    group.add_argument("--eval-every", type=whole(0, " (0: only at the end)"), default=eval_every,
-                       help=f"evaluate on held-out data every this many steps, and at the end (default {eval_every})")
-    group.add_argument("--checkpoint-every", type=whole(0, " (0: only at the end and on Ctrl-C)"), default=0,
-                       help="save OUT/checkpoint every this many steps; it is always saved at the end and "
-                            "when you press Ctrl-C (default 0: only then)")
-    group.add_argument("--seed", type=whole(0), default=0, help="seeds the model's init, dropout, masking and "
-                       "the batch order; the same seed gives the same run (default 0)")
-    group.add_argument("--device", default="auto",
-                       help="auto (a GPU if there is one), cpu, cuda or cuda:N (default auto)")
-    group.add_argument("--threads", type=whole(1, " (leave it out for torch's choice)"), default=None,
-                       help="CPU threads for torch; results are bit-identical only at the same count "
-                            "(default: torch's choice)")
+    group.add_argument(
+        "--batch-size",
+        type=whole(1),
+        default=None,
+        help=f"examples per optimiser step, over all processes and micro-batches ({defaults['batch_size']})",
+    )
+    group.add_argument(
+        "--lr",
+        type=number(0, low_included=False, hint=" (e.g. 1e-3)"),
+        default=None,
+        help=f"peak learning rate of AdamW ({defaults['lr']})",
+    )
+    group.add_argument(
+        "--warmup-steps",
+        type=whole(0),
+        default=None,
+        help="steps of linear warm-up; the rate then decays linearly to 0 (default: 10%% of --steps)",
+    )
+    group.add_argument(
+        "--weight-decay",
+        type=number(0, hint=" (0: no decay)"),
+        default=0.01,
+        help="AdamW weight decay, never on biases or LayerNorm (default 0.01)",
+    )
+    group.add_argument(
+        "--max-grad-norm",
+        type=number(0, hint=" (0 turns clipping off; a negative norm would flip the gradients)"),
+        default=1.0,
+        help="clip the gradient norm to this; 0 turns clipping off (default 1.0)",
+    )
+    group.add_argument(
+        "--accumulation-steps",
+        type=whole(1),
+        default=1,
+        help="micro-batches whose gradients make one step, to fit a big batch in memory (default 1)",
+    )
+    group.add_argument(
+        "--eval-every",
+        type=whole(0, " (0: only at the end)"),
+        default=eval_every,
+        help=f"evaluate on held-out data every this many steps, and at the end (default {eval_every})",
+    )
+    group.add_argument(
+        "--checkpoint-every",
+        type=whole(0, " (0: only at the end and on Ctrl-C)"),
+        default=0,
+        help="save OUT/checkpoint every this many steps; it is always saved at the end and "
+        "when you press Ctrl-C (default 0: only then)",
+    )
+    group.add_argument(
+        "--seed",
+        type=whole(0),
+        default=0,
+        help="seeds the model's init, dropout, masking and "
+        "the batch order; the same seed gives the same run (default 0)",
+    )
+    group.add_argument(
+        "--device", default="auto", help="auto (a GPU if there is one), cpu, cuda or cuda:N (default auto)"
+    )
+    group.add_argument(
+        "--threads",
+        type=whole(1, " (leave it out for torch's choice)"),
+        default=None,
+        help="CPU threads for torch; results are bit-identical only at the same count (default: torch's choice)",
+    )
     group.add_argument("--bf16", action="store_true", help="compute under bfloat16 autocast (fast on recent GPUs)")
     group.add_argument("--compile", action="store_true", help="torch.compile the model first (for long GPU runs)")
-    group.add_argument("--dropout", type=number(0, high=1, hint=" (e.g. 0.1)"), default=0.1,
-                       help="hidden and attention dropout, from 0 up to (not including) 1 (default 0.1)")
-    group.add_argument("--resume", type=FOLDER, default=None,
-                       help="continue the run saved in this checkpoint folder (OUT/checkpoint), bit-identically "
-                            "on CPU; give the same options as the first time (other ones are refused, with a list)")
+    group.add_argument(
+        "--dropout",
+        type=number(0, high=1, hint=" (e.g. 0.1)"),
+        default=0.1,
+        help="hidden and attention dropout, from 0 up to (not including) 1 (default 0.1)",
+    )
+    group.add_argument(
+        "--resume",
+        type=FOLDER,
+        default=None,
+        help="continue the run saved in this checkpoint folder (OUT/checkpoint), bit-identically "
+        "on CPU; give the same options as the first time (other ones are refused, with a list)",
+    )
     group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_debug_option(parser)
 
 
 def add_debug_option(parser: argparse.ArgumentParser) -> None:
     """--debug: tracebacks instead of one-paragraph error messages."""
-    parser.add_argument("--debug", action="store_true",
-                        help="on an error, show Python's traceback instead of a one-paragraph message")
+    parser.add_argument(
+        "--debug", action="store_true", help="on an error, show Python's traceback instead of a one-paragraph message"
+    )
 
 
 def add_allow_unfinished_option(parser: argparse.ArgumentParser) -> None:
     """--allow-unfinished: accept a --checkpoint whose run_state.json says unfinished."""
-    parser.add_argument("--allow-unfinished", action="store_true",
-                        help="accept a --checkpoint whose pre-training run was stopped before its last step "
-                             "(its run_state.json says unfinished); refused without this")
+    parser.add_argument(
+        "--allow-unfinished",
+        action="store_true",
+        help="accept a --checkpoint whose pre-training run was stopped before its last step "
+        "(its run_state.json says unfinished); refused without this",
+    )
 
 
 def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
     """The `pretrain` command and its options."""
     parser = commands.add_parser(
-        "pretrain", help="pre-train a BERT with masked LM + next-sentence prediction",
+        "pretrain",
+        help="pre-train a BERT with masked LM + next-sentence prediction",
         description="Pre-train a fresh BERT on the course corpus (data/corpus) with MLM + NSP, and report "
-                    "held-out MLM accuracy, perplexity and NSP accuracy.")
+        "held-out MLM accuracy, perplexity and NSP accuracy.",
+    )
     sizes = ", ".join(f"{name} {'/'.join(map(str, shape))}" for name, shape in PRESETS.items())
-    parser.add_argument("--preset", choices=PRESETS, default="tiny",
-                        help=f"model size as layers/hidden/heads: {sizes} (default tiny)")
-    parser.add_argument("--hidden-size", type=whole(1, " (leave it out for the preset's)"), default=None,
-                        help="a narrower or wider model than the preset (feed-forward 4 x hidden; "
-                             "default: the preset's)")
-    parser.add_argument("--out", type=FOLDER, default=Path("runs/pretrain"),
-                        help="folder for the model, vocab.txt, pretraining.json and history.json; one run "
-                             "at a time (default runs/pretrain)")
+    parser.add_argument(
+        "--preset", choices=PRESETS, default="tiny", help=f"model size as layers/hidden/heads: {sizes} (default tiny)"
+    )
+    parser.add_argument(
+        "--hidden-size",
+        type=whole(1, " (leave it out for the preset's)"),
+        default=None,
+        help="a narrower or wider model than the preset (feed-forward 4 x hidden; default: the preset's)",
+    )
+    parser.add_argument(
+        "--out",
+        type=FOLDER,
+        default=Path("runs/pretrain"),
+        help="folder for the model, vocab.txt, pretraining.json and history.json; one run "
+        "at a time (default runs/pretrain)",
+    )
     parser.add_argument("--seq-length", type=whole(8), default=64, help="tokens per example (default 64)")
-    parser.add_argument("--max-predictions", type=whole(1), default=10,
-                        help="masked tokens per example at most (default 10)")
-    parser.add_argument("--dupe-factor", type=whole(1), default=5,
-                        help="differently masked copies of the corpus to make (default 5)")
-    parser.add_argument("--documents", type=whole(1, " (leave it out to train on all)"), default=None,
-                        help="train on only the first N stories of the corpus (default: all)")
-    parser.add_argument("--held-out-documents", type=whole(2), default=300,
-                        help="the corpus's last N stories are kept out of training for evaluation (default 300)")
-    add_training_options(parser, {name: f"default {value:g}" for name, value in PRETRAIN_DEFAULTS.items()},
-                         eval_every=500)
+    parser.add_argument(
+        "--max-predictions", type=whole(1), default=10, help="masked tokens per example at most (default 10)"
+    )
+    parser.add_argument(
+        "--dupe-factor", type=whole(1), default=5, help="differently masked copies of the corpus to make (default 5)"
+    )
+    parser.add_argument(
+        "--documents",
+        type=whole(1, " (leave it out to train on all)"),
+        default=None,
+        help="train on only the first N stories of the corpus (default: all)",
+    )
+    parser.add_argument(
+        "--held-out-documents",
+        type=whole(2),
+        default=300,
+        help="the corpus's last N stories are kept out of training for evaluation (default 300)",
+    )
+    add_training_options(
+        parser, {name: f"default {value:g}" for name, value in PRETRAIN_DEFAULTS.items()}, eval_every=500
+    )
 
 
 def listed(words: list[str], last: str = "or") -> str:
@@ -184,35 +263,64 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
 
     specs = task_specs()
     parser = commands.add_parser(
-        "finetune", help=f"fine-tune on {listed([spec.title for spec in specs.values()])}",
+        "finetune",
+        help=f"fine-tune on {listed([spec.title for spec in specs.values()])}",
         description="Fine-tune a pre-trained BERT (the shipped checkpoint by default) on one of the course's "
-                    "labelled tasks, and score it.")
-    parser.add_argument("--task", choices=tuple(specs), required=True,
-                        help="; ".join(f"{name}: {spec.description}" for name, spec in specs.items()))
-    parser.add_argument("--init", choices=("pretrained", "random"), default="pretrained",
-                        help="pretrained: start from --checkpoint; random: the same architecture, freshly "
-                             "initialised (the baseline) (default pretrained)")
-    parser.add_argument("--checkpoint", type=FOLDER, default=None,
-                        help="pre-trained model folder (config.json, model.safetensors, vocab.txt) "
-                             "(default: the shipped data/checkpoints/bert-tiny-course)")
-    parser.add_argument("--pooling", choices=("mean", "cls"), default="mean",
-                        help="sentiment: classify the mean of the top layer, or the pooled [CLS] vector "
-                             "(default mean)")
-    parser.add_argument("--seq-length", type=whole(8), default=64,
-                        help="tokens per input; QA: per window (default 64)")
-    parser.add_argument("--doc-stride", type=whole(1, ": each window must move on"), default=None,
-                        help="QA only: how far each context window moves, in tokens; less than --seq-length "
-                             "(default 32); refused for other tasks")
-    parser.add_argument("--eval-splits", default="dev,test",
-                        help="comma-separated splits to score at the end; the first is also scored during "
-                             "training (default dev,test)")
-    parser.add_argument("--out", type=FOLDER, default=None,
-                        help="folder for the model, finetuning.json and history.json; one run at a time "
-                             "(default runs/TASK)")
+        "labelled tasks, and score it.",
+    )
+    parser.add_argument(
+        "--task",
+        choices=tuple(specs),
+        required=True,
+        help="; ".join(f"{name}: {spec.description}" for name, spec in specs.items()),
+    )
+    parser.add_argument(
+        "--init",
+        choices=("pretrained", "random"),
+        default="pretrained",
+        help="pretrained: start from --checkpoint; random: the same architecture, freshly "
+        "initialised (the baseline) (default pretrained)",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        type=FOLDER,
+        default=None,
+        help="pre-trained model folder (config.json, model.safetensors, vocab.txt) "
+        "(default: the shipped data/checkpoints/bert-tiny-course)",
+    )
+    parser.add_argument(
+        "--pooling",
+        choices=("mean", "cls"),
+        default="mean",
+        help="sentiment: classify the mean of the top layer, or the pooled [CLS] vector (default mean)",
+    )
+    parser.add_argument("--seq-length", type=whole(8), default=64, help="tokens per input; QA: per window (default 64)")
+    parser.add_argument(
+        "--doc-stride",
+        type=whole(1, ": each window must move on"),
+        default=None,
+        help="QA only: how far each context window moves, in tokens; less than --seq-length "
+        "(default 32); refused for other tasks",
+    )
+    parser.add_argument(
+        "--eval-splits",
+        default="dev,test",
+        help="comma-separated splits to score at the end; the first is also scored during training (default dev,test)",
+    )
+    parser.add_argument(
+        "--out",
+        type=FOLDER,
+        default=None,
+        help="folder for the model, finetuning.json and history.json; one run at a time (default runs/TASK)",
+    )
     add_allow_unfinished_option(parser)
-    add_training_options(parser, dict.fromkeys(("steps", "batch_size", "lr"),
-                                               "default: the task's budget, bertlib.training.task_spec(TASK).budget"),
-                         eval_every=100)
+    add_training_options(
+        parser,
+        dict.fromkeys(
+            ("steps", "batch_size", "lr"), "default: the task's budget, bertlib.training.task_spec(TASK).budget"
+        ),
+        eval_every=100,
+    )
 
 
 def add_evidence_command(commands: argparse._SubParsersAction) -> None:
@@ -220,20 +328,41 @@ def add_evidence_command(commands: argparse._SubParsersAction) -> None:
     from bertlib.training.registry import task_names
 
     parser = commands.add_parser(
-        "evidence", help="does pre-training help? fine-tune pre-trained vs random init",
+        "evidence",
+        help="does pre-training help? fine-tune pre-trained vs random init",
         description="Fine-tune the shipped checkpoint and the same architecture from random init on every task "
-                    "over several seeds, plus a bag-of-words baseline for sentiment; print mean ± std and save "
-                    "the results.")
-    parser.add_argument("--seeds", type=whole(1, " (5 gives a mean and a spread)"), default=5,
-                        help="fine-tuning seeds per model and task (default 5)")
-    parser.add_argument("--tasks", default=",".join(task_names()),
-                        help=f"comma-separated tasks (default all {len(task_names())}: {','.join(task_names())})")
-    parser.add_argument("--checkpoint", type=FOLDER, default=None,
-                        help="the pre-trained model to test (default: the shipped checkpoint)")
-    parser.add_argument("--out", type=path_option("a JSON file", "runs/evidence.json"), default=None,
-                        help="JSON file for the results (default data/evidence.json)")
-    parser.add_argument("--threads", type=whole(1, " (leave it out for torch's choice)"), default=None,
-                        help="CPU threads for torch (default: torch's choice)")
+        "over several seeds, plus a bag-of-words baseline for sentiment; print mean ± std and save "
+        "the results.",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=whole(1, " (5 gives a mean and a spread)"),
+        default=5,
+        help="fine-tuning seeds per model and task (default 5)",
+    )
+    parser.add_argument(
+        "--tasks",
+        default=",".join(task_names()),
+        help=f"comma-separated tasks (default all {len(task_names())}: {','.join(task_names())})",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        type=FOLDER,
+        default=None,
+        help="the pre-trained model to test (default: the shipped checkpoint)",
+    )
+    parser.add_argument(
+        "--out",
+        type=path_option("a JSON file", "runs/evidence.json"),
+        default=None,
+        help="JSON file for the results (default data/evidence.json)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=whole(1, " (leave it out for torch's choice)"),
+        default=None,
+        help="CPU threads for torch (default: torch's choice)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     add_allow_unfinished_option(parser)
     add_debug_option(parser)
@@ -241,8 +370,9 @@ def add_evidence_command(commands: argparse._SubParsersAction) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser: `pretrain`, `finetune` and `evidence`."""
-    parser = argparse.ArgumentParser(prog="python -m bertlib", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bertlib", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     add_pretrain_command(commands)
     add_finetune_command(commands)
@@ -262,12 +392,22 @@ def training_config(args: argparse.Namespace, description: str):
     from bertlib.training.trainer import TrainingConfig
 
     return TrainingConfig(
-        steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
         warmup_steps=args.steps // 10 if args.warmup_steps is None else args.warmup_steps,
-        weight_decay=args.weight_decay, max_grad_norm=args.max_grad_norm or None,
-        accumulation_steps=args.accumulation_steps, eval_every=args.eval_every,
-        checkpoint_every=args.checkpoint_every, seed=args.seed, device=args.device, bf16=args.bf16,
-        compile=args.compile, progress=not args.no_progress, print_evaluations=True, description=description,
+        weight_decay=args.weight_decay,
+        max_grad_norm=args.max_grad_norm or None,
+        accumulation_steps=args.accumulation_steps,
+        eval_every=args.eval_every,
+        checkpoint_every=args.checkpoint_every,
+        seed=args.seed,
+        device=args.device,
+        bf16=args.bf16,
+        compile=args.compile,
+        progress=not args.no_progress,
+        print_evaluations=True,
+        description=description,
     )
 
 
@@ -297,16 +437,21 @@ def check_out_folder(out: Path) -> None:
     from bertlib.training.checkpoint import SaveError, write_failure_message
 
     if out.exists() and not out.is_dir():
-        raise BertlibInputError(f"--out {out} is a file, not a folder. Give a folder (it is made if missing), "
-                                "e.g. --out runs/mine.")
+        raise BertlibInputError(
+            f"--out {out} is a file, not a folder. Give a folder (it is made if missing), e.g. --out runs/mine."
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         if isinstance(error, (FileExistsError, NotADirectoryError)):
-            raise BertlibInputError(f"--out {out} cannot be made: a part of its path is a file. Choose another "
-                                    "--out.") from None
-        raise SaveError((write_failure_message(error, out / "run.lock") or f"Cannot make --out {out}: {error}.")
-                        .replace("Could not write", "Cannot use --out")) from None
+            raise BertlibInputError(
+                f"--out {out} cannot be made: a part of its path is a file. Choose another --out."
+            ) from None
+        raise SaveError(
+            (write_failure_message(error, out / "run.lock") or f"Cannot make --out {out}: {error}.").replace(
+                "Could not write", "Cannot use --out"
+            )
+        ) from None
 
 
 @contextmanager
@@ -320,8 +465,9 @@ def output_folder(out: Path, argv: list[str], is_main: bool = True) -> Iterator[
         return
     check_out_folder(out)
     with locked_folder(out, the_command(argv)):
-        write_run_state(out, finished=False, reason="its run had not finished (still running, or killed)",
-                        command=the_command(argv))
+        write_run_state(
+            out, finished=False, reason="its run had not finished (still running, or killed)", command=the_command(argv)
+        )
         yield out
 
 
@@ -342,11 +488,21 @@ def stopped(run_history, out: Path, argv: list[str], steps: int) -> int:
 
     command = resume_command(argv, out / "checkpoint")
     steps_done = run_history.steps[-1] if run_history.steps else 0
-    write_run_state(out, finished=False, reason="it was stopped (Ctrl-C) before its last step", step=steps_done,
-                    steps=steps, resume=command, command=the_command(argv))
-    print(f"Not finished: stopped after step {steps_done} of {steps}. The model in {out} is marked unfinished "
-          f"({out / 'run_state.json'}); `finetune --checkpoint {out}` refuses it unless given --allow-unfinished. "
-          f"To finish the run: {command}", file=sys.stderr)
+    write_run_state(
+        out,
+        finished=False,
+        reason="it was stopped (Ctrl-C) before its last step",
+        step=steps_done,
+        steps=steps,
+        resume=command,
+        command=the_command(argv),
+    )
+    print(
+        f"Not finished: stopped after step {steps_done} of {steps}. The model in {out} is marked unfinished "
+        f"({out / 'run_state.json'}); `finetune --checkpoint {out}` refuses it unless given --allow-unfinished. "
+        f"To finish the run: {command}",
+        file=sys.stderr,
+    )
     return 130
 
 
@@ -368,10 +524,16 @@ def run_pretrain(args: argparse.Namespace, argv: list[str]) -> int:
 
     group = start_processes(args.device)
     fill_defaults(args, PRETRAIN_DEFAULTS)
-    options = PretrainRunOptions(preset=args.preset, hidden_size=args.hidden_size, max_seq_length=args.seq_length,
-                              max_predictions_per_seq=args.max_predictions, dupe_factor=args.dupe_factor,
-                              held_out_documents=args.held_out_documents, dropout=args.dropout,
-                              documents=args.documents)
+    options = PretrainRunOptions(
+        preset=args.preset,
+        hidden_size=args.hidden_size,
+        max_seq_length=args.seq_length,
+        max_predictions_per_seq=args.max_predictions,
+        dupe_factor=args.dupe_factor,
+        held_out_documents=args.held_out_documents,
+        dropout=args.dropout,
+        documents=args.documents,
+    )
     config = training_config(args, "pre-training")
     check_pretrain_options(options)
     check_resume(args.resume, resume_options(config, resume_options_of(options)))
@@ -380,16 +542,24 @@ def run_pretrain(args: argparse.Namespace, argv: list[str]) -> int:
             run = pretrain(options, config, out_dir=args.out, resume_from=args.resume)
             if not group.is_main:
                 return 130 if run.history.interrupted else 0
-            record = {"command": the_command(argv), "seed": args.seed, "steps": args.steps,
-                      "processes": group.world_size, "threads": torch.get_num_threads(),
-                      "torch": torch.__version__, "seconds": round(run.history.seconds, 1)}
+            record = {
+                "command": the_command(argv),
+                "seed": args.seed,
+                "steps": args.steps,
+                "processes": group.world_size,
+                "threads": torch.get_num_threads(),
+                "torch": torch.__version__,
+                "seconds": round(run.history.seconds, 1),
+            }
             atomic_write_json(args.out / "history.json", run.history.to_dict())
             save_pretrained_run(run, options, args.out, record)
             if run.history.interrupted:
                 return stopped(run.history, args.out, argv, args.steps)
-            print(f"held-out MLM accuracy {run.scores.mlm_accuracy:.3f}, perplexity {run.scores.mlm_perplexity:.2f}, "
-                  f"NSP accuracy {run.scores.nsp_accuracy:.3f} ({run.scores.masked_tokens} masked tokens, "
-                  f"{run.scores.pairs} pairs); saved to {args.out}")
+            print(
+                f"held-out MLM accuracy {run.scores.mlm_accuracy:.3f}, perplexity {run.scores.mlm_perplexity:.2f}, "
+                f"NSP accuracy {run.scores.nsp_accuracy:.3f} ({run.scores.masked_tokens} masked tokens, "
+                f"{run.scores.pairs} pairs); saved to {args.out}"
+            )
             return 0
     finally:
         stop_processes()
@@ -421,18 +591,30 @@ def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
     fill_defaults(args, {"steps": budget.steps, "batch_size": budget.batch_size, "lr": budget.lr})
     out = args.out or Path("runs") / args.task
     if args.doc_stride is not None and args.task != "qa":
-        raise BertlibInputError(f"--doc-stride {args.doc_stride} only applies to --task qa (how far each window over a "
-                                f"long context moves); leave it out for --task {args.task}.")
+        raise BertlibInputError(
+            f"--doc-stride {args.doc_stride} only applies to --task qa (how far each window over a "
+            f"long context moves); leave it out for --task {args.task}."
+        )
     doc_stride = FinetuneOptions.doc_stride if args.doc_stride is None else args.doc_stride
-    options = FinetuneOptions(task=args.task, init=args.init, checkpoint=args.checkpoint, pooling=args.pooling,
-                              max_seq_length=args.seq_length, doc_stride=doc_stride, dropout=args.dropout,
-                              eval_splits=tuple(args.eval_splits.split(",")), allow_unfinished=args.allow_unfinished)
+    options = FinetuneOptions(
+        task=args.task,
+        init=args.init,
+        checkpoint=args.checkpoint,
+        pooling=args.pooling,
+        max_seq_length=args.seq_length,
+        doc_stride=doc_stride,
+        dropout=args.dropout,
+        eval_splits=tuple(args.eval_splits.split(",")),
+        allow_unfinished=args.allow_unfinished,
+    )
     config = training_config(args, f"fine-tuning {args.task}")
     check_fits_checkpoint(options)
     if out.resolve() == options.checkpoint_dir.resolve():
-        raise BertlibInputError(f"--out {out} is the --checkpoint folder: fine-tuning would overwrite the "
-                                "pre-trained model it starts from. Choose another --out, e.g. --out runs/"
-                                f"{args.task}.")
+        raise BertlibInputError(
+            f"--out {out} is the --checkpoint folder: fine-tuning would overwrite the "
+            "pre-trained model it starts from. Choose another --out, e.g. --out runs/"
+            f"{args.task}."
+        )
     if options.init == "pretrained":
         require_finished(options.checkpoint_dir, options.allow_unfinished)
     check_resume(args.resume, resume_options(config, resume_options_of(options)))
@@ -440,14 +622,25 @@ def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
         run = finetune(options, config, out_dir=out, resume_from=args.resume)
         save_model_files(run.model, out)
         save_vocab(run.task.tokenizer.vocab, out / "vocab.txt")
-        atomic_write_json(out / "finetuning.json", {
-            "command": the_command(argv), "seed": args.seed, "steps": args.steps,
-            "scores": {split: asdict(s) for split, s in run.scores.items()}})
+        atomic_write_json(
+            out / "finetuning.json",
+            {
+                "command": the_command(argv),
+                "seed": args.seed,
+                "steps": args.steps,
+                "scores": {split: asdict(s) for split, s in run.scores.items()},
+            },
+        )
         atomic_write_json(out / "history.json", run.history.to_dict())
         if run.history.interrupted:
             return stopped(run.history, out, argv, args.steps)
-        write_run_state(out, finished=True, step=run.history.steps[-1] if run.history.steps else 0,
-                        steps=args.steps, command=the_command(argv))
+        write_run_state(
+            out,
+            finished=True,
+            step=run.history.steps[-1] if run.history.steps else 0,
+            steps=args.steps,
+            command=the_command(argv),
+        )
         for split in options.eval_splits:
             print(f"{args.task} {split} {run.task.headline}: {run.headline(split):.3f}")
         print(f"saved to {out}")
@@ -457,11 +650,14 @@ def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
 def check_evidence_out(out: Path) -> None:
     """evidence's --out is a JSON file in a folder that exists and can be written to."""
     if out.is_dir():
-        raise BertlibInputError(f"--out {out} is a folder; evidence writes one JSON file: give its path, "
-                                f"e.g. --out {out / 'evidence.json'}.")
+        raise BertlibInputError(
+            f"--out {out} is a folder; evidence writes one JSON file: give its path, "
+            f"e.g. --out {out / 'evidence.json'}."
+        )
     if not out.parent.is_dir():
-        raise BertlibInputError(f"--out {out}: the folder {out.parent} does not exist; make it first or choose "
-                                "another --out.")
+        raise BertlibInputError(
+            f"--out {out}: the folder {out.parent} does not exist; make it first or choose another --out."
+        )
     if not os.access(out.parent, os.W_OK):
         raise BertlibInputError(f"--out {out}: the folder {out.parent} is not writable; choose another --out.")
 
@@ -473,8 +669,12 @@ def run_evidence(args: argparse.Namespace, argv: list[str]) -> int:
     from bertlib.training.evidence import EVIDENCE_FILE, EvidencePlan, run_evidence_plan
     from bertlib.training.finetuning import FinetuneOptions, check_fits_checkpoint
 
-    plan = EvidencePlan(seeds=args.seeds, tasks=tuple(args.tasks.split(",")), checkpoint=args.checkpoint,
-                        allow_unfinished=args.allow_unfinished)
+    plan = EvidencePlan(
+        seeds=args.seeds,
+        tasks=tuple(args.tasks.split(",")),
+        checkpoint=args.checkpoint,
+        allow_unfinished=args.allow_unfinished,
+    )
     options = FinetuneOptions(task=plan.tasks[0], checkpoint=plan.checkpoint)
     check_fits_checkpoint(options)
     require_finished(options.checkpoint_dir, plan.allow_unfinished)
@@ -497,8 +697,10 @@ def explain(error: BaseException) -> str:
     if isinstance(error, (BertlibInputError, CheckpointError)):
         return str(error)
     if isinstance(error, torch.OutOfMemoryError):
-        return ("out of memory: lower --batch-size, or keep it and raise --accumulation-steps so that each "
-                "micro-batch is smaller (add --debug for the details).")
+        return (
+            "out of memory: lower --batch-size, or keep it and raise --accumulation-steps so that each "
+            "micro-batch is smaller (add --debug for the details)."
+        )
     if isinstance(error, OSError) and error.filename is not None and not str(error).startswith("[Errno"):
         return f"{error} (add --debug for the traceback)"
     if isinstance(error, OSError) and error.filename is not None:
@@ -523,8 +725,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         if args.debug:
             raise
-        print("Interrupted (Ctrl-C) before training finished; nothing was marked finished. Run the command "
-              "again to start over.", file=sys.stderr)
+        print(
+            "Interrupted (Ctrl-C) before training finished; nothing was marked finished. Run the command "
+            "again to start over.",
+            file=sys.stderr,
+        )
         return 130
     except USER_ERRORS as error:
         if args.debug:

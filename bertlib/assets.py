@@ -59,7 +59,9 @@ class ShippedModel:
 def load_shipped() -> ShippedModel:
     """The tiny BERT pre-trained on the course corpus that ships in data/checkpoints/."""
     directory = shipped_checkpoint()
-    return ShippedModel(BertForPreTraining.from_pretrained(directory),
-                        BertTokenizer.from_vocab_file(directory / "vocab.txt"),
-                        json.loads((directory / RUN_FILE).read_text()),
-                        PretrainingBatch(**load_file(directory / HELD_OUT_FILE)))
+    return ShippedModel(
+        BertForPreTraining.from_pretrained(directory),
+        BertTokenizer.from_vocab_file(directory / "vocab.txt"),
+        json.loads((directory / RUN_FILE).read_text()),
+        PretrainingBatch(**load_file(directory / HELD_OUT_FILE)),
+    )

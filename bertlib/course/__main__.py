@@ -1,13 +1,13 @@
 """`python -m bertlib.course ...`: tools for instructors and notebook authors.
 
-    student NOTEBOOKS_DIR --out DIR   write student / live-coding copies (exercises blanked, no outputs);
-                                      refuses an --out that would overwrite a source notebook, and files
-                                      in --out it did not write (a student's work) unless --force
-    clean NOTEBOOK...                 strip per-run metadata and widget state, in place
-    run NOTEBOOK...                   execute in place (fresh kernel), clean, save, report timings
-    timings NOTEBOOK...               execute without saving and report each notebook's timings
-    site NOTEBOOKS_DIR --out DIR      build the offline reading-room website (saved outputs, local MathJax,
-                                      student copies under student/); --out is emptied first
+student NOTEBOOKS_DIR --out DIR   write student / live-coding copies (exercises blanked, no outputs);
+                                  refuses an --out that would overwrite a source notebook, and files
+                                  in --out it did not write (a student's work) unless --force
+clean NOTEBOOK...                 strip per-run metadata and widget state, in place
+run NOTEBOOK...                   execute in place (fresh kernel), clean, save, report timings
+timings NOTEBOOK...               execute without saving and report each notebook's timings
+site NOTEBOOKS_DIR --out DIR      build the offline reading-room website (saved outputs, local MathJax,
+                                  student copies under student/); --out is emptied first
 """
 
 from __future__ import annotations
@@ -29,18 +29,25 @@ def main(argv: list[str] | None = None) -> int:
     Bad input ends in argparse's usage and message with exit code 2 (the traceback only with --debug);
     the work itself is `run_command`'s.
     """
-    parser = argparse.ArgumentParser(prog="python -m bertlib.course", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bertlib.course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     student = commands.add_parser("student", help="write student / live-coding copies")
     student.add_argument("notebooks", type=Path, help="folder holding the series (notebooks/)")
-    student.add_argument("--out", type=Path, required=True,
-                         help="folder for the copies (student/); never the notebooks folder")
-    student.add_argument("--force", action="store_true",
-                         help="replace files in --out that this command did not write (or that changed since)")
-    for name, help_text in [("clean", "strip per-run metadata in place"),
-                            ("run", "execute, clean and save in place, with timings"),
-                            ("timings", "execute without saving, with timings")]:
+    student.add_argument(
+        "--out", type=Path, required=True, help="folder for the copies (student/); never the notebooks folder"
+    )
+    student.add_argument(
+        "--force",
+        action="store_true",
+        help="replace files in --out that this command did not write (or that changed since)",
+    )
+    for name, help_text in [
+        ("clean", "strip per-run metadata in place"),
+        ("run", "execute, clean and save in place, with timings"),
+        ("timings", "execute without saving, with timings"),
+    ]:
         command = commands.add_parser(name, help=help_text)
         command.add_argument("paths", type=Path, nargs="+", help="notebook files")
     site = commands.add_parser("site", help="build the offline website of the series (build/site/)")
@@ -49,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     site.add_argument("--no-student", action="store_true", help="leave out the student copies' section")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     for command in commands.choices.values():  # --debug is taken before or after the subcommand
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                             help="show the full traceback of an error")
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show the full traceback of an error"
+        )
     args = parser.parse_args(argv)
     try:
         return run_command(args)

@@ -31,8 +31,10 @@ def setup_notebook(seed: int = 0, threads: int = NOTEBOOK_THREADS) -> None:
     """Pin threads and seeds, and draw figures as PNG (readable on the web, comparable by nbval)
     on a white background (legible in JupyterLab's dark theme too), each with its alt text."""
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise BertlibInputError(f"setup_notebook(threads={threads!r}): threads must be a whole number of at "
-                                f"least 1; the course uses {NOTEBOOK_THREADS}")
+        raise BertlibInputError(
+            f"setup_notebook(threads={threads!r}): threads must be a whole number of at "
+            f"least 1; the course uses {NOTEBOOK_THREADS}"
+        )
     torch.set_num_threads(threads)
     random.seed(seed)
     np.random.seed(seed)
@@ -113,8 +115,10 @@ class EnvironmentReport:
         if any(version == "not installed" for version in self.versions.values()) or not self.files.get(MINILM, True):
             lines.append("A package is missing: run `python3 course.py setup` from the repository root.")
         if not all(ok for name, ok in self.files.items() if name != MINILM):
-            lines.append("Course data is missing: it ships in the repository's data/ folder; use a full clone "
-                         "(or set BERTLIB_DATA to a folder that holds it).")
+            lines.append(
+                "Course data is missing: it ships in the repository's data/ folder; use a full clone "
+                "(or set BERTLIB_DATA to a folder that holds it)."
+            )
         return "\n".join(lines)
 
 

@@ -54,19 +54,26 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise BertlibInputError(f"{path} is not UTF-8 text (byte {error.start} is 0x{data[error.start]:02x}), "
-                                f"so it is not a notebook; {fix}") from None
+        raise BertlibInputError(
+            f"{path} is not UTF-8 text (byte {error.start} is 0x{data[error.start]:02x}), "
+            f"so it is not a notebook; {fix}"
+        ) from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
-        raise BertlibInputError(f"{path} is not valid JSON ({error.msg}, line {error.lineno}, column "
-                                f"{error.colno}), so it is not a notebook; {fix}") from None
+        raise BertlibInputError(
+            f"{path} is not valid JSON ({error.msg}, line {error.lineno}, column "
+            f"{error.colno}), so it is not a notebook; {fix}"
+        ) from None
     if not isinstance(raw, dict) or "cells" not in raw or "nbformat" not in raw:
-        raise BertlibInputError(f"{path} is JSON but not a notebook (a notebook is an object with 'cells' and "
-                                f"'nbformat'); {fix}")
+        raise BertlibInputError(
+            f"{path} is JSON but not a notebook (a notebook is an object with 'cells' and 'nbformat'); {fix}"
+        )
     if raw["nbformat"] != 4:
-        raise BertlibInputError(f"{path} is nbformat {raw['nbformat']!r}; bertlib reads nbformat 4 notebooks: "
-                                "open it in Jupyter and save it, which converts it")
+        raise BertlibInputError(
+            f"{path} is nbformat {raw['nbformat']!r}; bertlib reads nbformat 4 notebooks: "
+            "open it in Jupyter and save it, which converts it"
+        )
     try:
         notebook = nbformat.reads(text, as_version=4)
         nbformat.validate(notebook)
@@ -102,7 +109,7 @@ def problems(notebook: nbformat.NotebookNode) -> list[str]:
     if "application/vnd.jupyter.widget-state+json" in text:
         found.append("it carries a widget-state blob")
     for match in ABSOLUTE_PATH.finditer(text):
-        found.append(f"it contains an absolute path near {text[match.start():match.start() + 40]!r}")
+        found.append(f"it contains an absolute path near {text[match.start() : match.start() + 40]!r}")
     code_cells = [c for c in notebook.cells if c.cell_type == "code" and c.source.strip()]
     if code_cells and not any(c.outputs for c in code_cells):
         found.append("it has no outputs, so nbval would compare nothing")

@@ -74,17 +74,18 @@ class Question:
     def answer(self, index: int) -> Feedback:
         """The feedback for picking option `index` (0-based)."""
         if isinstance(index, bool) or not isinstance(index, int):
-            letters = LETTERS[:len(self.options)]
-            example = letters.index(index.lower()) if isinstance(index, str) and len(index) == 1 \
-                and index.lower() in letters else 0
+            letters = LETTERS[: len(self.options)]
+            example = (
+                letters.index(index.lower())
+                if isinstance(index, str) and len(index) == 1 and index.lower() in letters
+                else 0
+            )
             raise BertlibInputError(
                 f"Question {self.number}: answer takes the option's number counting from 0 (a is 0, b is 1, ...), "
                 f"not {index!r}; e.g. answer({example})."
             )
         if not 0 <= index < len(self.options):
-            raise BertlibInputError(
-                f"Question {self.number} has options 0 to {len(self.options) - 1}; got {index}."
-            )
+            raise BertlibInputError(f"Question {self.number} has options 0 to {len(self.options) - 1}; got {index}.")
         option = self.options[index]
         verdict = "Correct." if option.correct else "Not quite."
         return Feedback(correct=option.correct, message=f"{verdict} {option.why}")
@@ -104,8 +105,11 @@ class Question:
         feedback.add_class("bertlib-quiz-feedback")
         rows = []
         for index, option in enumerate(self.options):
-            button = widgets.Button(description=LETTERS[index], tooltip=f"answer {LETTERS[index]}",
-                                    layout=widgets.Layout(width="3em", min_width="3em"))
+            button = widgets.Button(
+                description=LETTERS[index],
+                tooltip=f"answer {LETTERS[index]}",
+                layout=widgets.Layout(width="3em", min_width="3em"),
+            )
             button.add_class("bertlib-quiz-option")
             button.on_click(lambda _button, index=index: _show(feedback, self.answer(index)))
             label = widgets.HTMLMath(value=_html(option.text), layout=widgets.Layout(flex="1 1 auto"))
@@ -185,9 +189,7 @@ def parse_quiz(raw: dict, where: str = "quiz") -> Quiz:
         raise BertlibInputError(f"{where}: expected an object with a 'questions' list.")
     count = len(raw["questions"])
     if not MIN_QUESTIONS <= count <= MAX_QUESTIONS:
-        raise BertlibInputError(
-            f"{where}: has {count} questions; a quiz has {MIN_QUESTIONS} to {MAX_QUESTIONS}."
-        )
+        raise BertlibInputError(f"{where}: has {count} questions; a quiz has {MIN_QUESTIONS} to {MAX_QUESTIONS}.")
     questions = tuple(_parse_question(q, number, where) for number, q in enumerate(raw["questions"], start=1))
     return Quiz(notebook=str(raw.get("notebook", Path(where).stem)), questions=questions)
 
@@ -206,18 +208,17 @@ def _parse_question(raw: dict, number: int, where: str) -> Question:
             raise BertlibInputError(f"{at}, option {letter}: needs a non-empty 'text' (a JSON string).")
         if not _is_text(option.get("why")):
             raise BertlibInputError(
-                f"{at}, option {letter}: needs a 'why' (a JSON string) that explains why this answer is right "
-                "or wrong."
+                f"{at}, option {letter}: needs a 'why' (a JSON string) that explains why this answer is right or wrong."
             )
         if "correct" in option and not isinstance(option["correct"], bool):
             raise BertlibInputError(
-                f"{at}, option {letter}: \"correct\" is {option['correct']!r}; write true (without quotes) on the "
+                f'{at}, option {letter}: "correct" is {option["correct"]!r}; write true (without quotes) on the '
                 "right option and leave it out (or false) on the others."
             )
         options.append(Option(text=option["text"], correct=option.get("correct") is True, why=option["why"]))
     right = sum(option.correct for option in options)
     if right != 1:
-        raise BertlibInputError(f"{at}: has {right} options marked \"correct\": true; exactly one must be.")
+        raise BertlibInputError(f'{at}: has {right} options marked "correct": true; exactly one must be.')
     return Question(number=number, prompt=raw["question"], options=tuple(options))
 
 
@@ -234,12 +235,15 @@ def quiz_cells(quiz: Quiz) -> list:
     import nbformat  # only authors write cells; a notebook that shows a quiz does not need it
 
     count = {3: "Three", 4: "Four", 5: "Five"}[len(quiz)]
-    intro = (f"{QUIZ_HEADING}\n\n{count} questions on the ideas of this notebook. Click the letter of an answer: "
-             "the page tells you whether it is right, and why. A wrong answer is a chance to reread a section, "
-             "not a mark.")
-    cells = [nbformat.v4.new_markdown_cell(intro),
-             nbformat.v4.new_code_cell('from bertlib.course.quiz import load_quiz\n\n'
-                                       f'quiz = load_quiz("{quiz.notebook}")')]
+    intro = (
+        f"{QUIZ_HEADING}\n\n{count} questions on the ideas of this notebook. Click the letter of an answer: "
+        "the page tells you whether it is right, and why. A wrong answer is a chance to reread a section, "
+        "not a mark."
+    )
+    cells = [
+        nbformat.v4.new_markdown_cell(intro),
+        nbformat.v4.new_code_cell(f'from bertlib.course.quiz import load_quiz\n\nquiz = load_quiz("{quiz.notebook}")'),
+    ]
     cells += [nbformat.v4.new_code_cell(f"quiz.question({number})") for number in range(1, len(quiz) + 1)]
     return cells
 

@@ -164,21 +164,31 @@ def apply_slides(path: str | Path) -> SlideStats:
     notebook = assign_slide_types(nbformat.read(path, as_version=4))
     nbformat.write(notebook, path)
     kinds = [cell.metadata["slideshow"]["slide_type"] for cell in notebook.cells]
-    return SlideStats(path=path, slides=kinds.count("slide"), subslides=kinds.count("subslide"),
-                      skipped=kinds.count("skip"), manual=sum(is_manual(c) for c in notebook.cells))
+    return SlideStats(
+        path=path,
+        slides=kinds.count("slide"),
+        subslides=kinds.count("subslide"),
+        skipped=kinds.count("skip"),
+        manual=sum(is_manual(c) for c in notebook.cells),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m bertlib.course.slides NOTEBOOK...`: (re)assign the slide types, in place."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m bertlib.course.slides", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bertlib.course.slides",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("paths", type=Path, nargs="+", help="notebook files")
     for path in parser.parse_args(argv).paths:
         stats = apply_slides(path)
-        print(f"{path.name}: {stats.slides} slides, {stats.subslides} subslides, {stats.skipped} skipped, "
-              f"{stats.manual} set by hand")
+        print(
+            f"{path.name}: {stats.slides} slides, {stats.subslides} subslides, {stats.skipped} skipped, "
+            f"{stats.manual} set by hand"
+        )
     return 0
 
 

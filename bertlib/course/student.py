@@ -57,24 +57,30 @@ def check_markers(source: str, where: str = "this cell") -> int:
             continue
         marker = BEGIN if has_begin else END
         if has_begin and has_end:
-            raise SolutionMarkerError(f"{where}, line {number}: '{BEGIN}' and '{END}' share a line; {fix}, "
-                                      "each on a line of its own.")
+            raise SolutionMarkerError(
+                f"{where}, line {number}: '{BEGIN}' and '{END}' share a line; {fix}, each on a line of its own."
+            )
         if not line.lstrip(" \t").startswith(marker):
-            raise SolutionMarkerError(f"{where}, line {number}: a '{marker}' line must start its line "
-                                      "(only indentation before it).")
+            raise SolutionMarkerError(
+                f"{where}, line {number}: a '{marker}' line must start its line (only indentation before it)."
+            )
         if has_begin and open_line is not None:
-            raise SolutionMarkerError(f"{where}, line {number}: a second '{BEGIN}' before the '{END}' of the one "
-                                      f"on line {open_line}; solutions cannot nest: {fix}.")
+            raise SolutionMarkerError(
+                f"{where}, line {number}: a second '{BEGIN}' before the '{END}' of the one "
+                f"on line {open_line}; solutions cannot nest: {fix}."
+            )
         if has_end and open_line is None:
-            raise SolutionMarkerError(f"{where}, line {number}: '{END}' without a '{BEGIN}' above it; "
-                                      f"Unbalanced solution markers: {fix}.")
+            raise SolutionMarkerError(
+                f"{where}, line {number}: '{END}' without a '{BEGIN}' above it; Unbalanced solution markers: {fix}."
+            )
         if has_begin:
             open_line = number
         else:
             regions, open_line = regions + 1, None
     if open_line is not None:
-        raise SolutionMarkerError(f"{where}, line {open_line}: '{BEGIN}' has no '{END}' after it; "
-                                  f"Unbalanced solution markers: {fix}.")
+        raise SolutionMarkerError(
+            f"{where}, line {open_line}: '{BEGIN}' has no '{END}' after it; Unbalanced solution markers: {fix}."
+        )
     return regions
 
 
@@ -163,13 +169,17 @@ def refuse_foreign_files(out: Path, names: list[str], force: bool) -> None:
     that changed since it did (a student's work), unless `force`; a folder in the way is always refused."""
     for name in names:
         if (out / name).is_dir():
-            raise BertlibInputError(f"--out {out} holds a folder named {name}, where a copy would go; "
-                                    "move it away or choose another --out")
+            raise BertlibInputError(
+                f"--out {out} holds a folder named {name}, where a copy would go; move it away or choose another --out"
+            )
     if force:
         return
     ours = read_manifest(out)
-    foreign = [name for name in names if (out / name).is_symlink()
-               or ((out / name).exists() and ours.get(name) != file_sha256(out / name))]
+    foreign = [
+        name
+        for name in names
+        if (out / name).is_symlink() or ((out / name).exists() and ours.get(name) != file_sha256(out / name))
+    ]
     if foreign:
         raise BertlibInputError(
             f"--out {out} already holds {', '.join(foreign)}, which this command did not write or which "
@@ -194,8 +204,9 @@ def write_atomically(target: Path, text: str) -> None:
 
 def write_manifest(out: Path, manifest: dict[str, str]) -> None:
     """Write MANIFEST in `out` atomically: each copy's file name and SHA-256, sorted by name."""
-    text = json.dumps({"written_by": "python -m bertlib.course student", "files": dict(sorted(manifest.items()))},
-                      indent=1)
+    text = json.dumps(
+        {"written_by": "python -m bertlib.course student", "files": dict(sorted(manifest.items()))}, indent=1
+    )
     write_atomically(out / MANIFEST, text + "\n")
 
 

@@ -27,14 +27,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bertlib.data", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     build_parser = commands.add_parser(
-        "build", help="write the corpus, the labelled sets and vocab.txt",
+        "build",
+        help="write the corpus, the labelled sets and vocab.txt",
         description="Write the corpus, the labelled sets and vocab.txt into --out. It never replaces a file it "
-                    "did not write: a file already there that differs from what it would write (your own "
-                    "vocab.txt, data of another --seed) is refused, naming it, unless --force. Other files in "
-                    "--out are left alone.")
+        "did not write: a file already there that differs from what it would write (your own "
+        "vocab.txt, data of another --seed) is refused, naming it, unless --force. Other files in "
+        "--out are left alone.",
+    )
     build_parser.add_argument("--out", type=folder, default=DATA_DIR, help=f"the data folder (default: {DATA_DIR})")
-    build_parser.add_argument("--force", action="store_true",
-                              help="replace files in --out that differ from what build writes")
+    build_parser.add_argument(
+        "--force", action="store_true", help="replace files in --out that differ from what build writes"
+    )
     build_parser.add_argument("--seed", type=int, default=SEED, help=f"the world's seed (default: {SEED})")
     stats_parser = commands.add_parser("stats", help="print the counts of every file, as markdown tables")
     stats_parser.add_argument("--data", type=folder, default=DATA_DIR, help=f"the data folder (default: {DATA_DIR})")
@@ -49,13 +52,15 @@ def main(argv: list[str] | None = None) -> None:
                 print(path)
         else:
             if not args.data.is_dir():
-                raise FileNotFoundError(f"--data {args.data} is not a folder; give the data folder "
-                                        f"(default: {DATA_DIR})")
+                raise FileNotFoundError(
+                    f"--data {args.data} is not a folder; give the data folder (default: {DATA_DIR})"
+                )
             print(stats_text(args.data), end="")
     except (BertlibInputError, FileNotFoundError) as error:
         if args.debug:
             raise
         parser.error(str(error))  # argparse's style: usage, the message, exit code 2
+
 
 if __name__ == "__main__":
     main()

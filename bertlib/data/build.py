@@ -48,8 +48,11 @@ def build_safely(out_dir: str | Path, seed: int = SEED, force: bool = False) -> 
     with tempfile.TemporaryDirectory(prefix="bertlib-data-") as scratch:
         staged = build(scratch, seed)
         targets = [out_dir / path.relative_to(scratch) for path in staged]
-        clashes = [target for path, target in zip(staged, targets, strict=True)
-                   if target.exists() and (not target.is_file() or target.read_bytes() != path.read_bytes())]
+        clashes = [
+            target
+            for path, target in zip(staged, targets, strict=True)
+            if target.exists() and (not target.is_file() or target.read_bytes() != path.read_bytes())
+        ]
         if clashes and not force:
             raise BertlibInputError(
                 f"build would replace {len(clashes)} file(s) in --out {out_dir} that it did not write (or that "

@@ -46,8 +46,10 @@ def bio_problem(tags: Iterable[Any]) -> str | None:
         if not isinstance(tag, str):
             return f"tag {position} is {tag!r} ({type(tag).__name__}), not a string like 'B-PER' or 'O'"
         if not BIO_TAG.fullmatch(tag):
-            return (f"tag {position} is {tag!r}, which is not a BIO tag: use 'O', or 'B-' / 'I-' and the "
-                    f"entity type (e.g. 'B-PER', 'I-PER')")
+            return (
+                f"tag {position} is {tag!r}, which is not a BIO tag: use 'O', or 'B-' / 'I-' and the "
+                f"entity type (e.g. 'B-PER', 'I-PER')"
+            )
     return None
 
 
@@ -275,8 +277,9 @@ def text_field(record: dict, name: str, where: str, example: str) -> str:
     an example with nothing to read (or an answer of 0 characters) would be trained on silently."""
     value = typed_field(record, name, str, where, example)
     if not value.strip():
-        raise BertlibInputError(f"{where}: field {name!r} is empty ({short(value)}); give it text, e.g. {example}, "
-                                "or drop the record")
+        raise BertlibInputError(
+            f"{where}: field {name!r} is empty ({short(value)}); give it text, e.g. {example}, or drop the record"
+        )
     return value
 
 
@@ -289,12 +292,15 @@ def string_list(record: dict, name: str, where: str, example: str) -> tuple[str,
             f"per word, e.g. {example} (a string would be read one character at a time)"
         )
     if not isinstance(value, list):
-        raise BertlibInputError(f"{where}: field {name!r} is {type(value).__name__} {short(value)}, "
-                                f"but must be a list of strings, e.g. {example}")
+        raise BertlibInputError(
+            f"{where}: field {name!r} is {type(value).__name__} {short(value)}, "
+            f"but must be a list of strings, e.g. {example}"
+        )
     for position, item in enumerate(value):
         if not isinstance(item, str):
-            raise BertlibInputError(f"{where}: field {name!r}, entry {position} is {short(item)}, not a "
-                                    f"string; e.g. {example}")
+            raise BertlibInputError(
+                f"{where}: field {name!r}, entry {position} is {short(item)}, not a string; e.g. {example}"
+            )
     return tuple(value)
 
 
@@ -332,9 +338,7 @@ def ner_from_record(record: dict, where: str) -> NerExample:
     tokens = string_list(record, "tokens", where, '["Mia", "ran", "home"]')
     tags = string_list(record, "tags", where, '["B-PER", "O", "O"]')
     if len(tokens) != len(tags):
-        raise BertlibInputError(
-            f"{where}: {len(tokens)} tokens but {len(tags)} tags; give exactly one tag per token"
-        )
+        raise BertlibInputError(f"{where}: {len(tokens)} tokens but {len(tags)} tags; give exactly one tag per token")
     if not tokens:
         raise BertlibInputError(f"{where}: 'tokens' is empty; give the sentence's words, or drop the line")
     problem = bio_problem(tags)
@@ -385,8 +389,11 @@ def squad_answer(answer: Any, context: str, where: str) -> QAAnswer:
     found = context[start : start + len(text)] if start >= 0 else None
     if found != text:
         elsewhere = context.find(text)
-        hint = (f"it occurs at character {elsewhere}: set answer_start to {elsewhere}" if elsewhere >= 0
-                else "the text does not occur in the context at all; copy it from the context exactly")
+        hint = (
+            f"it occurs at character {elsewhere}: set answer_start to {elsewhere}"
+            if elsewhere >= 0
+            else "the text does not occur in the context at all; copy it from the context exactly"
+        )
         raise BertlibInputError(
             f"{where}: answer {text!r} is not at character {start} of its context (found {found!r}); {hint}"
         )
@@ -399,8 +406,10 @@ def examples_from_squad(squad: dict, where: str = "SQuAD data") -> list[QAExampl
     examples = []
     seen: dict[str, str] = {}  # question id -> where it was first
     if not isinstance(squad, dict):
-        raise BertlibInputError(f"{where}: expected SQuAD's layout, an object {{\"version\": ..., \"data\": [...]}}, "
-                                f"got {type(squad).__name__}")
+        raise BertlibInputError(
+            f'{where}: expected SQuAD\'s layout, an object {{"version": ..., "data": [...]}}, '
+            f"got {type(squad).__name__}"
+        )
     articles = typed_field(squad, "data", list, where, '[{"title": ..., "paragraphs": [...]}]')
     for a, article in enumerate(articles):
         at = f"{where}, data[{a}]"
@@ -412,19 +421,24 @@ def examples_from_squad(squad: dict, where: str = "SQuAD data") -> list[QAExampl
                 at_question = f"{at_paragraph}.qas[{q}]"
                 qid = field_of(qa, "id", at_question)
                 if str(qid) in seen:  # predictions are keyed by id: a repeated one would be scored wrong
-                    raise BertlibInputError(f"{where}: question id {qid!r} appears twice ({seen[str(qid)]} and "
-                                            f"{at_question.removeprefix(where + ', ')}); give each question "
-                                            "its own id")
+                    raise BertlibInputError(
+                        f"{where}: question id {qid!r} appears twice ({seen[str(qid)]} and "
+                        f"{at_question.removeprefix(where + ', ')}); give each question "
+                        "its own id"
+                    )
                 seen[str(qid)] = at_question.removeprefix(where + ", ")
                 at_question += f" (question {qid!r})"
                 question = text_field(qa, "question", at_question, '"Who ran?"')
                 listed = typed_field(qa, "answers", list, at_question, '[{"text": "Mia", "answer_start": 0}]')
                 if not listed:
-                    raise BertlibInputError(f"{at_question}: 'answers' is empty; a SQuAD v1.1 question has at "
-                                            'least one answer, e.g. [{"text": "Mia", "answer_start": 0}] '
-                                            "(drop unanswerable questions)")
-                answers = tuple(squad_answer(answer, context, f"{at_question}.answers[{n}]")
-                                for n, answer in enumerate(listed))
+                    raise BertlibInputError(
+                        f"{at_question}: 'answers' is empty; a SQuAD v1.1 question has at "
+                        'least one answer, e.g. [{"text": "Mia", "answer_start": 0}] '
+                        "(drop unanswerable questions)"
+                    )
+                answers = tuple(
+                    squad_answer(answer, context, f"{at_question}.answers[{n}]") for n, answer in enumerate(listed)
+                )
                 examples.append(QAExample(str(qid), str(title), context, question, answers))
     return examples
 
@@ -433,7 +447,7 @@ def read_squad_json(path: str | Path) -> list[QAExample]:
     """QA examples from a SQuAD v1.1 JSON file."""
     text = "\n".join(decoded_lines(path))
     if not text.strip():
-        raise BertlibInputError(f"{path} is empty; a SQuAD file holds {{\"version\": \"1.1\", \"data\": [...]}}")
+        raise BertlibInputError(f'{path} is empty; a SQuAD file holds {{"version": "1.1", "data": [...]}}')
     try:
         squad = json.loads(text)
     except json.JSONDecodeError as error:

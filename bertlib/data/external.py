@@ -149,9 +149,11 @@ def load_user_file(path: str | Path, task: str) -> list:
     SQuAD file, the place such as `data[0].paragraphs[1].qas[2]`), the field and the fix; NER tags
     must be BIO ('O', 'B-X', 'I-X'; an I-X after O starts an entity, as conlleval reads it)."""
     if not isinstance(path, (str, os.PathLike)):
-        raise BertlibInputError(f"load_user_file got path={path!r} (type {type(path).__name__}); give the path "
-                                "of your file as a string or Path, e.g. load_user_file('my_data/train.jsonl', "
-                                f"{task!r})")
+        raise BertlibInputError(
+            f"load_user_file got path={path!r} (type {type(path).__name__}); give the path "
+            "of your file as a string or Path, e.g. load_user_file('my_data/train.jsonl', "
+            f"{task!r})"
+        )
     path = Path(path).expanduser()
     reader = USER_FILE_KINDS.get((task, path.suffix.lower()))
     if reader is None:
@@ -163,8 +165,12 @@ def load_user_file(path: str | Path, task: str) -> list:
         raise FileNotFoundError(f"{path} does not exist")
     examples = reader(path)
     if not examples:
-        layout = {"documents": "one sentence a line", "sentiment": 'one {"text": ..., "label": 0 or 1} a line',
-                  "ner": 'one {"tokens": [...], "tags": [...]} a line', "qa": "SQuAD v1.1's layout"}[task]
+        layout = {
+            "documents": "one sentence a line",
+            "sentiment": 'one {"text": ..., "label": 0 or 1} a line',
+            "ner": 'one {"tokens": [...], "tags": [...]} a line',
+            "qa": "SQuAD v1.1's layout",
+        }[task]
         raise BertlibInputError(f"{path} holds no examples (it is empty or blank); it should hold {layout}")
     return examples
 

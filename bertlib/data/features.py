@@ -121,11 +121,14 @@ def token_classification_features(
                 f"NER example {example.id!r} has {len(encoding)} tokens with [CLS] and [SEP], more than "
                 f"max_seq_length={max_seq_length}; use a larger max_seq_length (cutting it would lose word labels)."
             )
-        features.append(TokenClassificationFeature(
-            tuple(encoding.input_ids), tuple(encoding.token_type_ids),
-            tuple(first_piece_labels(encoding.word_ids, [to_id[tag] for tag in example.tags])),
-            tuple(encoding.word_ids),
-        ))
+        features.append(
+            TokenClassificationFeature(
+                tuple(encoding.input_ids),
+                tuple(encoding.token_type_ids),
+                tuple(first_piece_labels(encoding.word_ids, [to_id[tag] for tag in example.tags])),
+                tuple(encoding.word_ids),
+            )
+        )
     return features
 
 
@@ -224,8 +227,12 @@ def qa_features(
 ) -> list[QAFeature]:
     """Windows of each example's context with the answer's token positions (the first answer's)."""
     # Checked before any work: a bad doc_stride used to loop for ever in window_starts.
-    check_whole("doc_stride", doc_stride, minimum=1,
-                fix="how many tokens each window moves on, e.g. 64; 0 or less would never reach the end")
+    check_whole(
+        "doc_stride",
+        doc_stride,
+        minimum=1,
+        fix="how many tokens each window moves on, e.g. 64; 0 or less would never reach the end",
+    )
     check_whole("max_seq_length", max_seq_length, minimum=4, fix="e.g. 128 ([CLS], question, [SEP], context, [SEP])")
     check_whole("max_query_length", max_query_length, minimum=1, fix="e.g. 64")
     features = []
@@ -252,17 +259,26 @@ def qa_features(
             window = context.window(start, start + room)
             encoding = tokenizer.build_inputs(question, window)
             prefix = len(question) + 2  # [CLS] question [SEP]
-            offsets = [offset if sequence_id == 1 else None  # None outside the context
-                       for offset, sequence_id in zip(encoding.offsets, encoding.sequence_ids, strict=True)]
+            offsets = [
+                offset if sequence_id == 1 else None  # None outside the context
+                for offset, sequence_id in zip(encoding.offsets, encoding.sequence_ids, strict=True)
+            ]
             flags = [False] * prefix + max_context_flags(start, len(window), starts, room, len(context)) + [False]
             start_position = end_position = CLS_INDEX
             if answer is not None and start <= answer.start and answer.end < start + len(window):
                 start_position = answer.start - start + prefix
                 end_position = answer.end - start + prefix
-            features.append(QAFeature(
-                example.id, tuple(encoding.input_ids), tuple(encoding.token_type_ids), start_position,
-                end_position, tuple(offsets), tuple(flags)
-            ))
+            features.append(
+                QAFeature(
+                    example.id,
+                    tuple(encoding.input_ids),
+                    tuple(encoding.token_type_ids),
+                    start_position,
+                    end_position,
+                    tuple(offsets),
+                    tuple(flags),
+                )
+            )
     return features
 
 

@@ -38,12 +38,12 @@ class Person:
 
     @property
     def possessive(self) -> str:
-        """"her" or "his"."""
+        """ "her" or "his"."""
         return "her" if self.pronoun == "she" else "his"
 
     @property
     def objective(self) -> str:
-        """"her" or "him"."""
+        """ "her" or "him"."""
         return "her" if self.pronoun == "she" else "him"
 
 
@@ -77,34 +77,131 @@ SPECIES: tuple[Species, ...] = (
 PETS: tuple[str, ...] = ("cat", "dog")
 
 PEOPLE: tuple[Person, ...] = tuple(
-    [Person(name, "she") for name in (
-        "mia", "anna", "lily", "emma", "rosa", "nora", "ella", "lucy", "ruby", "ivy", "zoe", "maya",
-        "sara", "julia", "hannah", "clara", "alice", "sophie", "leah", "eva", "amy", "kate", "nina",
-        "ada",
-    )]
-    + [Person(name, "he") for name in (
-        "tom", "sam", "ben", "max", "leo", "jack", "noah", "liam", "omar", "ravi", "theo", "oscar",
-        "felix", "hugo", "adam", "luke", "owen", "finn", "jake", "eli", "ian", "paul", "dan", "joe",
-    )]
+    [
+        Person(name, "she")
+        for name in (
+            "mia",
+            "anna",
+            "lily",
+            "emma",
+            "rosa",
+            "nora",
+            "ella",
+            "lucy",
+            "ruby",
+            "ivy",
+            "zoe",
+            "maya",
+            "sara",
+            "julia",
+            "hannah",
+            "clara",
+            "alice",
+            "sophie",
+            "leah",
+            "eva",
+            "amy",
+            "kate",
+            "nina",
+            "ada",
+        )
+    ]
+    + [
+        Person(name, "he")
+        for name in (
+            "tom",
+            "sam",
+            "ben",
+            "max",
+            "leo",
+            "jack",
+            "noah",
+            "liam",
+            "omar",
+            "ravi",
+            "theo",
+            "oscar",
+            "felix",
+            "hugo",
+            "adam",
+            "luke",
+            "owen",
+            "finn",
+            "jake",
+            "eli",
+            "ian",
+            "paul",
+            "dan",
+            "joe",
+        )
+    ]
 )
 
 SURNAMES: tuple[str, ...] = (
-    "carter", "miller", "walker", "turner", "parker", "hughes", "cooper", "porter", "hayes",
-    "ellis", "moore", "fisher",
+    "carter",
+    "miller",
+    "walker",
+    "turner",
+    "parker",
+    "hughes",
+    "cooper",
+    "porter",
+    "hayes",
+    "ellis",
+    "moore",
+    "fisher",
 )
 
 #: Town names; a few have two words, so that LOC entities also have I- tags.
 TOWNS: tuple[str, ...] = (
-    "ashford", "brookfield", "elmwood", "fairview", "greenwood", "hillcrest", "lakeside",
-    "maplewood", "northfield", "oakdale", "pinecrest", "redcliff", "riverton", "stonebridge",
-    "westbury", "willowby", "kingsley", "east dunmore", "little harlow", "port linton",
+    "ashford",
+    "brookfield",
+    "elmwood",
+    "fairview",
+    "greenwood",
+    "hillcrest",
+    "lakeside",
+    "maplewood",
+    "northfield",
+    "oakdale",
+    "pinecrest",
+    "redcliff",
+    "riverton",
+    "stonebridge",
+    "westbury",
+    "willowby",
+    "kingsley",
+    "east dunmore",
+    "little harlow",
+    "port linton",
 )
 
 #: Common places. Each is tagged LOC in the NER set, like the town names.
 PLACES: tuple[str, ...] = (
-    "park", "farm", "river", "school", "market", "library", "beach", "forest", "garden", "lake",
-    "bakery", "station", "cafe", "meadow", "barn", "pond", "cinema", "museum", "yard", "stable",
-    "coop", "hill", "cave", "field",
+    "park",
+    "farm",
+    "river",
+    "school",
+    "market",
+    "library",
+    "beach",
+    "forest",
+    "garden",
+    "lake",
+    "bakery",
+    "station",
+    "cafe",
+    "meadow",
+    "barn",
+    "pond",
+    "cinema",
+    "museum",
+    "yard",
+    "stable",
+    "coop",
+    "hill",
+    "cave",
+    "field",
 )
 
 OUTDOORS = ("park", "beach", "meadow", "garden", "field", "lake", "hill")
@@ -129,18 +226,37 @@ THINGS: tuple[Thing, ...] = (
     Thing("game", "played", ("park", "school", "beach", "yard", "field"), ("long", "slow")),
     Thing("walk", "went on", ("forest", "beach", "river", "hill", "lake", "meadow", "field"), ("long", "cold")),
     Thing("view", "looked at", WATERSIDE, ("dark", "grey")),
-    Thing("tour", "went on", ("farm", "barn", "stable", "coop", "museum", "cave", "station"),
-          ("long", "short", "slow")),
+    Thing(
+        "tour", "went on", ("farm", "barn", "stable", "coop", "museum", "cave", "station"), ("long", "short", "slow")
+    ),
     Thing("ride", "went on", ("stable", "farm", "station", "park"), ("long", "short", "slow")),
 )
 
 #: Judgements. Positive and negative adjectives are used equally often, alone, intensified,
 #: negated and in contrasts, so that no single word decides a sentence's sentiment.
 POSITIVE: tuple[str, ...] = (
-    "good", "great", "nice", "lovely", "fun", "perfect", "wonderful", "excellent", "exciting", "amazing",
+    "good",
+    "great",
+    "nice",
+    "lovely",
+    "fun",
+    "perfect",
+    "wonderful",
+    "excellent",
+    "exciting",
+    "amazing",
 )
 NEGATIVE: tuple[str, ...] = (
-    "bad", "awful", "boring", "dull", "terrible", "horrible", "poor", "dreadful", "weak", "nasty",
+    "bad",
+    "awful",
+    "boring",
+    "dull",
+    "terrible",
+    "horrible",
+    "poor",
+    "dreadful",
+    "weak",
+    "nasty",
 )
 INTENSIFIERS: tuple[str, ...] = ("very", "really", "quite", "so", "truly")
 #: Negators that sit right before the adjective: "not bad", "hardly boring", "far from perfect".
@@ -158,13 +274,30 @@ BAD_FEELINGS: tuple[str, ...] = ("sad", "tired", "scared", "angry", "bored", "wo
 
 #: Small things people carry, give, lose and find.
 OBJECTS: tuple[str, ...] = (
-    "hat", "kite", "ball", "book", "scarf", "key", "bag", "map", "cup", "lamp", "box", "bell",
+    "hat",
+    "kite",
+    "ball",
+    "book",
+    "scarf",
+    "key",
+    "bag",
+    "map",
+    "cup",
+    "lamp",
+    "box",
+    "bell",
 )
 GAMES: tuple[str, ...] = ("tag", "chess", "football", "cards", "catch")
 #: Times of day, one per outing, so that "where did mia go in the evening ?" has one answer.
 TIMES: tuple[tuple[str, ...], ...] = (
-    ("in", "the", "morning"), ("at", "noon"), ("after", "lunch"), ("in", "the", "afternoon"),
-    ("in", "the", "evening"), ("after", "school"), ("on", "monday"), ("on", "saturday"),
+    ("in", "the", "morning"),
+    ("at", "noon"),
+    ("after", "lunch"),
+    ("in", "the", "afternoon"),
+    ("in", "the", "evening"),
+    ("after", "school"),
+    ("on", "monday"),
+    ("on", "saturday"),
 )
 WEATHER: tuple[str, ...] = ("sunny", "rainy", "windy", "cold", "warm", "grey")
 #: What a young animal does, and what an adult does for its young.

@@ -82,8 +82,13 @@ def qa_table(data_dir: Path, tokenizer: BertTokenizer) -> str:
         windows = Counter(f.example_id for f in qa_features(examples, tokenizer, QA_MAX_SEQ_LENGTH, QA_DOC_STRIDE))
         several = sum(count > 1 for count in windows.values())
         rows.append(Row(split, (str(len(examples)), str(len(contexts)), str(long), str(several))))
-    header = ("split", "questions", "contexts", f"contexts over {QA_MAX_SEQ_LENGTH} pieces",
-              f"questions needing 2+ windows ({QA_MAX_SEQ_LENGTH}, stride {QA_DOC_STRIDE})")
+    header = (
+        "split",
+        "questions",
+        "contexts",
+        f"contexts over {QA_MAX_SEQ_LENGTH} pieces",
+        f"questions needing 2+ windows ({QA_MAX_SEQ_LENGTH}, stride {QA_DOC_STRIDE})",
+    )
     return markdown_table(header, rows)
 
 
@@ -102,12 +107,15 @@ def stats_text(data_dir: str | Path) -> str:
     """Every table, as markdown, in the order data/README.md shows them."""
     data_dir = Path(data_dir)
     tokenizer = BertTokenizer.from_vocab_file(data_dir / VOCAB_FILE)
-    return "\n\n".join(
-        (
-            corpus_table(data_dir),
-            sentiment_table(data_dir),
-            ner_table(data_dir),
-            qa_table(data_dir, tokenizer),
-            vocab_table(data_dir, tokenizer),
+    return (
+        "\n\n".join(
+            (
+                corpus_table(data_dir),
+                sentiment_table(data_dir),
+                ner_table(data_dir),
+                qa_table(data_dir, tokenizer),
+                vocab_table(data_dir, tokenizer),
+            )
         )
-    ) + "\n"
+        + "\n"
+    )

@@ -66,8 +66,26 @@ def _named(names: Iterable[str]) -> tuple:
 
 #: Words the NER training and dev splits never contain; the corpus and the NER test split do.
 NER_HELD_OUT = Pools(
-    people=_named(("lily", "ruby", "julia", "leah", "nina", "ada", "maya", "clara",
-                   "sam", "noah", "theo", "hugo", "owen", "ian", "oscar", "felix")),
+    people=_named(
+        (
+            "lily",
+            "ruby",
+            "julia",
+            "leah",
+            "nina",
+            "ada",
+            "maya",
+            "clara",
+            "sam",
+            "noah",
+            "theo",
+            "hugo",
+            "owen",
+            "ian",
+            "oscar",
+            "felix",
+        )
+    ),
     surnames=("hughes", "porter", "moore", "fisher"),
     towns=("elmwood", "maplewood", "redcliff", "willowby", "little harlow", "oakdale", "westbury"),
     places=("bakery", "meadow", "cave", "museum", "pond", "stable", "library", "beach"),
@@ -128,9 +146,7 @@ def sentiment_sentence(rng: random.Random, negation_only: bool) -> Review:
     return Review(f"{speaker}the {thing.word} was {verdict.text} .", verdict.positive, verdict.form)
 
 
-def generate_sentiment(
-    seed: int = SEED, corpus_sentences: Set[str] = frozenset()
-) -> dict[str, list[SentimentExample]]:
+def generate_sentiment(seed: int = SEED, corpus_sentences: Set[str] = frozenset()) -> dict[str, list[SentimentExample]]:
     """The sentiment splits from `seed`: each review unique, none of them a corpus sentence."""
     rng = task_rng(seed, "sentiment")
     reviews: dict[str, Review] = {}

@@ -1,10 +1,10 @@
 """The from-scratch BERT: config, modules, task heads, and Hugging Face checkpoints.
 
-    from bertlib.model import BertConfig, BertForPreTraining, BertModel
-    from bertlib.paths import minilm_path
+from bertlib.model import BertConfig, BertForPreTraining, BertModel
+from bertlib.paths import minilm_path
 
-    model = BertForPreTraining(BertConfig.preset("mini", vocab_size=650))  # random init
-    encoder = BertModel.from_pretrained(minilm_path())  # the real pretrained all-MiniLM-L6-v2
+model = BertForPreTraining(BertConfig.preset("mini", vocab_size=650))  # random init
+encoder = BertModel.from_pretrained(minilm_path())  # the real pretrained all-MiniLM-L6-v2
 """
 
 from bertlib.model.attention import MultiHeadSelfAttention, explicit_attention, fused_attention, padding_mask

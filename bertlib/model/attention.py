@@ -108,7 +108,11 @@ class MultiHeadSelfAttention(nn.Module):
         return x.view(batch, length, self.num_heads, self.head_size).transpose(1, 2)  # (B, nh, T, hd)
 
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None = None, *, output_attentions: bool = False,
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        *,
+        output_attentions: bool = False,
         output_qk: bool = False,
     ) -> SelfAttentionOutput:
         """x: (B, T, H); mask: additive (B, 1, 1, T) from `padding_mask`, or None for no padding."""

@@ -27,7 +27,9 @@ def checks_enabled() -> bool:
 
 
 def validate_inputs(
-    input_ids: torch.Tensor, token_type_ids: torch.Tensor | None, attention_mask: torch.Tensor | None,
+    input_ids: torch.Tensor,
+    token_type_ids: torch.Tensor | None,
+    attention_mask: torch.Tensor | None,
     config: BertConfig,
 ) -> None:
     """Refuse ids that the embedding tables have no row for, and masks that do not fit the ids.
@@ -35,8 +37,11 @@ def validate_inputs(
     Inputs must be integer tensors: a Python list or a NumPy array is refused (never converted
     behind your back), with the call that converts it. An empty batch (B = 0) or empty sequences
     (T = 0) are refused too: there is nothing to encode, and the caller likely lost its data."""
-    for name, value in (("input_ids", input_ids), ("token_type_ids", token_type_ids),
-                        ("attention_mask", attention_mask)):
+    for name, value in (
+        ("input_ids", input_ids),
+        ("token_type_ids", token_type_ids),
+        ("attention_mask", attention_mask),
+    ):
         if value is not None:
             _check_integer_tensor(value, name)
     if input_ids.dim() != 2:
@@ -59,11 +64,19 @@ def validate_inputs(
             f"max_length={config.max_position_embeddings}) or split it into windows."
         )
     if attention_mask is not None:
-        check_shape(attention_mask, (batch, length), "attention_mask",
-                    "Pass one 1 (real token) or 0 (padding) per input id, e.g. the tokenizer's attention_mask.")
+        check_shape(
+            attention_mask,
+            (batch, length),
+            "attention_mask",
+            "Pass one 1 (real token) or 0 (padding) per input id, e.g. the tokenizer's attention_mask.",
+        )
     if token_type_ids is not None:
-        check_shape(token_type_ids, (batch, length), "token_type_ids",
-                    "Pass one segment id per input id (0 = sentence A, 1 = sentence B), or None for all 0.")
+        check_shape(
+            token_type_ids,
+            (batch, length),
+            "token_type_ids",
+            "Pass one segment id per input id (0 = sentence A, 1 = sentence B), or None for all 0.",
+        )
     if input_ids.is_meta:
         raise BertlibInputError(
             "input_ids is on the meta device, so it holds no values to look up; create it on a real device, "
@@ -72,12 +85,22 @@ def validate_inputs(
     if checks_enabled():
         if attention_mask is not None:
             _check_mask_values(attention_mask)
-        _check_range(input_ids, config.vocab_size, "input_ids", "token ids",
-                     "Encode the text with the tokenizer whose vocab.txt belongs to this model, "
-                     "or build the model with vocab_size = the tokenizer's vocabulary size.")
+        _check_range(
+            input_ids,
+            config.vocab_size,
+            "input_ids",
+            "token ids",
+            "Encode the text with the tokenizer whose vocab.txt belongs to this model, "
+            "or build the model with vocab_size = the tokenizer's vocabulary size.",
+        )
         if token_type_ids is not None:
-            _check_range(token_type_ids, config.type_vocab_size, "token_type_ids", "segment types",
-                         "Use 0 for sentence A and 1 for sentence B.")
+            _check_range(
+                token_type_ids,
+                config.type_vocab_size,
+                "token_type_ids",
+                "segment types",
+                "Use 0 for sentence A and 1 for sentence B.",
+            )
 
 
 def _check_integer_tensor(value: object, name: str) -> None:
@@ -127,8 +150,8 @@ def _check_range(ids: torch.Tensor, size: int, name: str, what: str, fix: str) -
 def init_bert_weights(module: nn.Module, std: float) -> None:
     """Google's init, as Hugging Face applies it, to `module` and everything inside it:
 
-        Linear and Embedding weights ~ N(0, std²); biases = 0; LayerNorm: scale 1, shift 0;
-        and (HF) the [PAD] row of the word embeddings = 0.
+    Linear and Embedding weights ~ N(0, std²); biases = 0; LayerNorm: scale 1, shift 0;
+    and (HF) the [PAD] row of the word embeddings = 0.
     """
     for m in module.modules():
         if isinstance(m, (nn.Linear, nn.Embedding)):
@@ -178,8 +201,12 @@ class BertModel(PretrainedModel):
         init_bert_weights(self, config.initializer_range)
 
     def forward(
-        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None, *, output_attentions: bool = False,
+        self,
+        input_ids: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        *,
+        output_attentions: bool = False,
         output_qk: bool = False,
     ) -> BertModelOutput:
         """input_ids: (B, T) token ids; token_type_ids: (B, T) segments, default all 0;

@@ -44,30 +44,93 @@ POOLINGS = ("cls", "mean")
 
 # config.json keys that mean the same in Hugging Face's BertConfig and here.
 _HF_SAME_NAME = (
-    "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-    "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings",
-    "type_vocab_size", "initializer_range", "layer_norm_eps", "pad_token_id", "classifier_dropout",
+    "vocab_size",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "hidden_act",
+    "hidden_dropout_prob",
+    "attention_probs_dropout_prob",
+    "max_position_embeddings",
+    "type_vocab_size",
+    "initializer_range",
+    "layer_norm_eps",
+    "pad_token_id",
+    "classifier_dropout",
     "classifier_pooling",
 )
 # config.json keys that say nothing about the weights' shapes or the computation bertlib does:
 # Hugging Face's generic PretrainedConfig fields (old and new), generation settings, bookkeeping, and
 # the pooler_* notes of Google's Chinese and multilingual BERTs. They are read and ignored.
-_HF_HARMLESS = frozenset({
-    "_name_or_path", "_commit_hash", "_attn_implementation", "_attn_implementation_autoset",
-    "architectures", "model_type", "transformers_version", "torch_dtype", "dtype", "use_bfloat16",
-    "gradient_checkpointing", "use_cache", "output_past", "return_dict", "output_hidden_states",
-    "output_attentions", "torchscript", "tf_legacy_loss", "pruned_heads", "chunk_size_feed_forward",
-    "is_encoder_decoder", "cross_attention_hidden_size", "tie_encoder_decoder", "problem_type",
-    "finetuning_task", "tokenizer_class", "prefix", "task_specific_params", "bos_token_id",
-    "eos_token_id", "sep_token_id", "decoder_start_token_id", "max_length", "min_length", "do_sample",
-    "early_stopping", "num_beams", "num_beam_groups", "diversity_penalty", "temperature", "top_k",
-    "top_p", "typical_p", "repetition_penalty", "length_penalty", "no_repeat_ngram_size",
-    "encoder_no_repeat_ngram_size", "bad_words_ids", "num_return_sequences", "output_scores",
-    "return_dict_in_generate", "forced_bos_token_id", "forced_eos_token_id", "remove_invalid_values",
-    "exponential_decay_length_penalty", "suppress_tokens", "begin_suppress_tokens", "label2id",
-    "directionality", "pooler_fc_size", "pooler_num_attention_heads", "pooler_num_fc_layers",
-    "pooler_size_per_head", "pooler_type",
-})
+_HF_HARMLESS = frozenset(
+    {
+        "_name_or_path",
+        "_commit_hash",
+        "_attn_implementation",
+        "_attn_implementation_autoset",
+        "architectures",
+        "model_type",
+        "transformers_version",
+        "torch_dtype",
+        "dtype",
+        "use_bfloat16",
+        "gradient_checkpointing",
+        "use_cache",
+        "output_past",
+        "return_dict",
+        "output_hidden_states",
+        "output_attentions",
+        "torchscript",
+        "tf_legacy_loss",
+        "pruned_heads",
+        "chunk_size_feed_forward",
+        "is_encoder_decoder",
+        "cross_attention_hidden_size",
+        "tie_encoder_decoder",
+        "problem_type",
+        "finetuning_task",
+        "tokenizer_class",
+        "prefix",
+        "task_specific_params",
+        "bos_token_id",
+        "eos_token_id",
+        "sep_token_id",
+        "decoder_start_token_id",
+        "max_length",
+        "min_length",
+        "do_sample",
+        "early_stopping",
+        "num_beams",
+        "num_beam_groups",
+        "diversity_penalty",
+        "temperature",
+        "top_k",
+        "top_p",
+        "typical_p",
+        "repetition_penalty",
+        "length_penalty",
+        "no_repeat_ngram_size",
+        "encoder_no_repeat_ngram_size",
+        "bad_words_ids",
+        "num_return_sequences",
+        "output_scores",
+        "return_dict_in_generate",
+        "forced_bos_token_id",
+        "forced_eos_token_id",
+        "remove_invalid_values",
+        "exponential_decay_length_penalty",
+        "suppress_tokens",
+        "begin_suppress_tokens",
+        "label2id",
+        "directionality",
+        "pooler_fc_size",
+        "pooler_num_attention_heads",
+        "pooler_num_fc_layers",
+        "pooler_size_per_head",
+        "pooler_type",
+    }
+)
 # The keys that make a dict a BERT config: a config.json with none of them describes another model.
 _BERT_SIZE_KEYS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")
 # config.json settings that describe a model bertlib does not build, with the value it needs.
@@ -124,8 +187,9 @@ class BertConfig:
             raise BertlibInputError(f"Unknown preset {name!r}. Choose one of: {', '.join(PRESETS)}.")
         _check_field_names(overrides, f"BertConfig.preset({name!r}, ...)")
         layers, hidden, heads = PRESETS[name]
-        sizes = dict(num_hidden_layers=layers, hidden_size=hidden, num_attention_heads=heads,
-                     intermediate_size=4 * hidden)
+        sizes = dict(
+            num_hidden_layers=layers, hidden_size=hidden, num_attention_heads=heads, intermediate_size=4 * hidden
+        )
         return cls(**{**sizes, **overrides})
 
     @property
@@ -169,7 +233,7 @@ class BertConfig:
         relative positions): nothing is dropped silently to fall back on a default."""
         if not isinstance(hf, dict):
             raise BertlibInputError(
-                f"A BERT config is a JSON object of settings ({{\"hidden_size\": 768, ...}}), not a "
+                f'A BERT config is a JSON object of settings ({{"hidden_size": 768, ...}}), not a '
                 f"{type(hf).__name__}; pass the dict that config.json holds."
             )
         _check_is_bert(hf)
@@ -185,8 +249,10 @@ class BertConfig:
             kwargs["attention_path"] = hf["attention_path"]
         if "id2label" in hf:
             if not isinstance(hf["id2label"], dict) or not all(str(k).isdigit() for k in hf["id2label"]):
-                raise BertlibInputError(f"id2label={hf['id2label']!r} must map class indices to names, e.g. "
-                                        "{\"0\": \"negative\", \"1\": \"positive\"}; fix it in config.json.")
+                raise BertlibInputError(
+                    f"id2label={hf['id2label']!r} must map class indices to names, e.g. "
+                    '{"0": "negative", "1": "positive"}; fix it in config.json.'
+                )
             names = tuple(name for _, name in sorted(hf["id2label"].items(), key=lambda kv: int(kv[0])))
             kwargs["num_labels"] = len(names)
             if names != tuple(f"LABEL_{i}" for i in range(len(names))):
@@ -213,8 +279,15 @@ class BertConfig:
 
 
 #: The fields that count something, and an example value for the fix.
-_POSITIVE_INTS = {"vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
-                  "intermediate_size": 3072, "max_position_embeddings": 512, "type_vocab_size": 2}
+_POSITIVE_INTS = {
+    "vocab_size": 30522,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "max_position_embeddings": 512,
+    "type_vocab_size": 2,
+}
 
 
 def _problems(config: BertConfig) -> list[str]:
@@ -223,13 +296,17 @@ def _problems(config: BertConfig) -> list[str]:
     problems = [
         f"{name} must be a positive integer (a whole number, not a bool), not {getattr(config, name)!r}; "
         f"e.g. {name}={example}."
-        for name, example in _POSITIVE_INTS.items() if not _is_int(getattr(config, name), least=1)
+        for name, example in _POSITIVE_INTS.items()
+        if not _is_int(getattr(config, name), least=1)
     ]
     for name in ("pad_token_id", "num_labels"):
         if not _is_int(getattr(config, name), least=0):
             problems.append(f"{name} must be a whole number, not {getattr(config, name)!r}.")
-    for name, value in (("hidden_act", config.hidden_act), ("attention_path", config.attention_path),
-                        ("classifier_pooling", config.classifier_pooling)):
+    for name, value in (
+        ("hidden_act", config.hidden_act),
+        ("attention_path", config.attention_path),
+        ("classifier_pooling", config.classifier_pooling),
+    ):
         if not isinstance(value, str):
             problems.append(f"{name}={value!r} must be a string.")
     if config.label_names is not None and not all(isinstance(n, str) for n in config.label_names):
@@ -239,19 +316,25 @@ def _problems(config: BertConfig) -> list[str]:
         return problems
     if config.hidden_size % config.num_attention_heads:
         problems.append(_indivisible_heads_message(config.hidden_size, config.num_attention_heads))
-    for name, value, allowed in (("hidden_act", config.hidden_act, ACTIVATIONS),
-                                 ("attention_path", config.attention_path, ATTENTION_PATHS),
-                                 ("classifier_pooling", config.classifier_pooling, POOLINGS)):
+    for name, value, allowed in (
+        ("hidden_act", config.hidden_act, ACTIVATIONS),
+        ("attention_path", config.attention_path, ATTENTION_PATHS),
+        ("classifier_pooling", config.classifier_pooling, POOLINGS),
+    ):
         if value not in allowed:
             problems.append(f"{name}={value!r} is not supported; use one of {', '.join(map(repr, allowed))}.")
     if not 0 <= config.pad_token_id < config.vocab_size:
-        problems.append(f"pad_token_id={config.pad_token_id} is not an id of the {config.vocab_size}-word "
-                        "vocabulary; set it to the [PAD] token's id.")
+        problems.append(
+            f"pad_token_id={config.pad_token_id} is not an id of the {config.vocab_size}-word "
+            "vocabulary; set it to the [PAD] token's id."
+        )
     if config.num_labels < 2:
         problems.append(f"num_labels={config.num_labels}: the classification heads need at least 2 classes.")
     if config.label_names is not None and len(config.label_names) != config.num_labels:
-        problems.append(f"label_names has {len(config.label_names)} names but num_labels={config.num_labels}; "
-                        "give one name per class, or leave label_names out.")
+        problems.append(
+            f"label_names has {len(config.label_names)} names but num_labels={config.num_labels}; "
+            "give one name per class, or leave label_names out."
+        )
     return problems
 
 
@@ -264,14 +347,19 @@ def _float_problems(config: BertConfig) -> list[str]:
     for name in dropouts:
         value = getattr(config, name)
         if not _is_real(value) or not 0.0 <= value < 1.0:
-            problems.append(f"{name} must be a probability in [0, 1), not {value!r}; e.g. {name}=0.1 "
-                            "(0 turns dropout off).")
+            problems.append(
+                f"{name} must be a probability in [0, 1), not {value!r}; e.g. {name}=0.1 (0 turns dropout off)."
+            )
     if not _is_real(config.layer_norm_eps) or not 0.0 < config.layer_norm_eps < 1.0:
-        problems.append(f"layer_norm_eps must be a small positive number, not {config.layer_norm_eps!r}; "
-                        "BERT uses layer_norm_eps=1e-12.")
+        problems.append(
+            f"layer_norm_eps must be a small positive number, not {config.layer_norm_eps!r}; "
+            "BERT uses layer_norm_eps=1e-12."
+        )
     if not _is_real(config.initializer_range) or not 0.0 <= config.initializer_range < 1.0:
-        problems.append(f"initializer_range (the std of the weight init) must be in [0, 1), not "
-                        f"{config.initializer_range!r}; BERT uses initializer_range=0.02.")
+        problems.append(
+            f"initializer_range (the std of the weight init) must be in [0, 1), not "
+            f"{config.initializer_range!r}; BERT uses initializer_range=0.02."
+        )
     return problems
 
 
@@ -291,8 +379,10 @@ def _check_field_names(changes: dict[str, Any], where: str) -> None:
         if name not in fields:
             close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise BertlibInputError(f"{where} got {name}={changes[name]!r}, but BertConfig has no field {name!r}; "
-                                    f"{hint}The fields are: {', '.join(fields)}.")
+            raise BertlibInputError(
+                f"{where} got {name}={changes[name]!r}, but BertConfig has no field {name!r}; "
+                f"{hint}The fields are: {', '.join(fields)}."
+            )
 
 
 def _check_is_bert(hf: dict[str, Any]) -> None:
@@ -330,8 +420,10 @@ def _read_json_object(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        raise BertlibInputError(f"{path} is not UTF-8 (byte {error.start} cannot be decoded); a config.json "
-                                "is UTF-8 JSON: re-save it, or write it again with save_pretrained.") from None
+        raise BertlibInputError(
+            f"{path} is not UTF-8 (byte {error.start} cannot be decoded); a config.json "
+            "is UTF-8 JSON: re-save it, or write it again with save_pretrained."
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -342,7 +434,7 @@ def _read_json_object(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BertlibInputError(
             f"{path} holds a JSON {type(data).__name__}, but a config.json must be one object of settings "
-            "({\"hidden_size\": 768, \"num_hidden_layers\": 12, ...}); write it again with save_pretrained."
+            '({"hidden_size": 768, "num_hidden_layers": 12, ...}); write it again with save_pretrained.'
         )
     return data
 

@@ -39,7 +39,7 @@ class DenseAddNorm(nn.Module):
 class Intermediate(nn.Module):
     """The feed-forward's first half, widening each token H -> intermediate_size (HF: BertIntermediate):
 
-        h = GELU(x W_1 + b_1)
+    h = GELU(x W_1 + b_1)
     """
 
     def __init__(self, config: BertConfig):
@@ -56,7 +56,7 @@ class Intermediate(nn.Module):
 class AttentionBlock(nn.Module):
     """The attention sublayer: self-attention, its output projection, add & norm (HF: BertAttention):
 
-        a = LayerNorm(x + Dropout(MultiHead(x) W_o + b_o))
+    a = LayerNorm(x + Dropout(MultiHead(x) W_o + b_o))
     """
 
     def __init__(self, config: BertConfig):
@@ -68,8 +68,12 @@ class AttentionBlock(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None, **options: bool) -> LayerOutput:
         """x: (B, T, H) -> LayerOutput with hidden (B, T, H); options: output_attentions, output_qk."""
         attended: SelfAttentionOutput = self.self(x, mask, **options)
-        return LayerOutput(hidden=self.output(attended.context, x), weights=attended.weights,
-                           queries=attended.queries, keys=attended.keys)
+        return LayerOutput(
+            hidden=self.output(attended.context, x),
+            weights=attended.weights,
+            queries=attended.queries,
+            keys=attended.keys,
+        )
 
 
 class EncoderLayer(nn.Module):
@@ -104,7 +108,11 @@ class Encoder(nn.Module):
         self.layer = nn.ModuleList(EncoderLayer(config) for _ in range(config.num_hidden_layers))
 
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None = None, *, output_attentions: bool = False,
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        *,
+        output_attentions: bool = False,
         output_qk: bool = False,
     ) -> EncoderOutput:
         """x: (B, T, H) embeddings; mask: additive (B, 1, 1, T) or None -> every layer's states."""

@@ -47,11 +47,15 @@ REDUCTIONS = ("mean", "sum")
 def gather_positions(hidden: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
     """The hidden states at given positions, as Google's `gather_indexes` does:
 
-        out[b, p] = hidden[b, positions[b, p]]        (B, T, H), (B, P) -> (B, P, H)
+    out[b, p] = hidden[b, positions[b, p]]        (B, T, H), (B, P) -> (B, P, H)
     """
     batch, length, width = hidden.shape
-    check_shape(positions, (batch, None), "masked_positions",
-                "Pass one row of positions per sequence; pad short rows with 0 and label those slots -100.")
+    check_shape(
+        positions,
+        (batch, None),
+        "masked_positions",
+        "Pass one row of positions per sequence; pad short rows with 0 and label those slots -100.",
+    )
     _check_index(positions, length, "masked_positions")
     index = positions[:, :, None].expand(-1, -1, width)  # (B, P, H)
     return hidden.gather(1, index)  # (B, P, H)
@@ -87,16 +91,18 @@ def _listed_rows(rows: list[int], shown: int = 10) -> str:
 
 
 @overload
-def classification_loss(logits: torch.Tensor, labels: torch.Tensor, name: str = ...,
-                        reduction: Reduction = ...) -> torch.Tensor: ...
+def classification_loss(
+    logits: torch.Tensor, labels: torch.Tensor, name: str = ..., reduction: Reduction = ...
+) -> torch.Tensor: ...
 @overload
-def classification_loss(logits: torch.Tensor, labels: None, name: str = ...,
-                        reduction: Reduction = ...) -> None: ...
+def classification_loss(logits: torch.Tensor, labels: None, name: str = ..., reduction: Reduction = ...) -> None: ...
 @overload
-def classification_loss(logits: torch.Tensor, labels: torch.Tensor | None, name: str = ...,
-                        reduction: Reduction = ...) -> torch.Tensor | None: ...
-def classification_loss(logits: torch.Tensor, labels: torch.Tensor | None, name: str = "labels",
-                        reduction: Reduction = "mean") -> torch.Tensor | None:
+def classification_loss(
+    logits: torch.Tensor, labels: torch.Tensor | None, name: str = ..., reduction: Reduction = ...
+) -> torch.Tensor | None: ...
+def classification_loss(
+    logits: torch.Tensor, labels: torch.Tensor | None, name: str = "labels", reduction: Reduction = "mean"
+) -> torch.Tensor | None:
     """Cross-entropy over every label that is not -100 (IGNORE_INDEX); None when no labels are given.
 
         loss = -mean_{i: y_i != -100} log softmax(z_i)[y_i]        logits (..., C), labels (...)
@@ -114,21 +120,31 @@ def classification_loss(logits: torch.Tensor, labels: torch.Tensor | None, name:
         raise BertlibInputError(f"reduction={reduction!r}; choose 'mean' or 'sum'.")
     labels = _label_tensor(labels, name)
     classes = logits.shape[-1]
-    check_shape(labels, tuple(logits.shape[:-1]), name,
-                "Give one class index per prediction, and -100 where there is nothing to predict.")
+    check_shape(
+        labels,
+        tuple(logits.shape[:-1]),
+        name,
+        "Give one class index per prediction, and -100 where there is nothing to predict.",
+    )
     if checks_enabled():
         bad = labels[(labels != IGNORE_INDEX) & ((labels < 0) | (labels >= classes))]
         if bad.numel():
-            raise ValueError(f"{name} contains {bad[0].item()}, but there are {classes} classes (0 to "
-                             f"{classes - 1}); use -100 for positions that take no part in the loss.")
+            raise ValueError(
+                f"{name} contains {bad[0].item()}, but there are {classes} classes (0 to "
+                f"{classes - 1}); use -100 for positions that take no part in the loss."
+            )
         if reduction == "mean" and labels.numel() and not bool((labels != IGNORE_INDEX).any()):
             raise BertlibInputError(
                 f"every value in {name} is -100, so no position takes part in the loss and its mean would be "
                 "NaN. Give at least one real label (-100 only marks positions to skip), or leave the labels "
                 f"out ({name}=None) for a batch with nothing to score."
             )
-    return F.cross_entropy(logits.reshape(-1, classes).float(), labels.reshape(-1),  # (N, C), (N,)
-                           ignore_index=IGNORE_INDEX, reduction=reduction)
+    return F.cross_entropy(
+        logits.reshape(-1, classes).float(),
+        labels.reshape(-1),  # (N, C), (N,)
+        ignore_index=IGNORE_INDEX,
+        reduction=reduction,
+    )
 
 
 def _label_tensor(labels: object, name: str) -> torch.Tensor:
@@ -149,8 +165,10 @@ def _label_tensor(labels: object, name: str) -> torch.Tensor:
 
 def _check_index(positions: torch.Tensor, length: int, name: str) -> None:
     if checks_enabled() and positions.numel() and not bool(((positions >= 0) & (positions < length)).all()):
-        raise ValueError(f"{name} must index a token of the input (0 to {length - 1}); "
-                         f"got values from {positions.min().item()} to {positions.max().item()}.")
+        raise ValueError(
+            f"{name} must index a token of the input (0 to {length - 1}); "
+            f"got values from {positions.min().item()} to {positions.max().item()}."
+        )
 
 
 # -- the heads -------------------------------------------------------------------------------------
@@ -159,7 +177,7 @@ def _check_index(positions: torch.Tensor, length: int, name: str) -> None:
 class PredictionTransform(nn.Module):
     """The MLM head's first step, one more layer per token (HF: BertPredictionHeadTransform):
 
-        t = LayerNorm(GELU(h W + b))
+    t = LayerNorm(GELU(h W + b))
     """
 
     def __init__(self, config: BertConfig):
@@ -251,28 +269,45 @@ class BertForPreTraining(PretrainedModel):
         super().__init__(config)
         self.bert = BertModel(config)
         # `cls` holds the heads under the names HF's checkpoints use: cls.predictions, cls.seq_relationship.
-        self.cls = _init_head(nn.ModuleDict({
-            "predictions": MaskedLMHead(config, self.bert.embeddings.word_embeddings),
-            "seq_relationship": NextSentenceHead(config),
-        }), config)
+        self.cls = _init_head(
+            nn.ModuleDict(
+                {
+                    "predictions": MaskedLMHead(config, self.bert.embeddings.word_embeddings),
+                    "seq_relationship": NextSentenceHead(config),
+                }
+            ),
+            config,
+        )
 
     def forward(
-        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None, *, masked_positions: torch.Tensor | None = None,
-        mlm_labels: torch.Tensor | None = None, nsp_labels: torch.Tensor | None = None,
-        output_attentions: bool = False, output_qk: bool = False,
+        self,
+        input_ids: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        *,
+        masked_positions: torch.Tensor | None = None,
+        mlm_labels: torch.Tensor | None = None,
+        nsp_labels: torch.Tensor | None = None,
+        output_attentions: bool = False,
+        output_qk: bool = False,
     ) -> PreTrainingOutput:
         """Masked-LM logits at `masked_positions` and next-sentence logits; the summed loss when labels are given."""
-        bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
-                         output_qk=output_qk)
+        bert = self.bert(
+            input_ids, token_type_ids, attention_mask, output_attentions=output_attentions, output_qk=output_qk
+        )
         mlm_logits = self.cls["predictions"](bert.last_hidden_state, masked_positions)  # (B, P or T, V)
         nsp_logits = self.cls["seq_relationship"](bert.pooler_output)  # (B, 2)
         mlm_loss = classification_loss(mlm_logits, mlm_labels, "mlm_labels")
         nsp_loss = classification_loss(nsp_logits, nsp_labels, "nsp_labels")
         losses = [loss for loss in (mlm_loss, nsp_loss) if loss is not None]
-        return PreTrainingOutput(mlm_logits=mlm_logits, nsp_logits=nsp_logits, bert=bert,
-                                 loss=sum(losses[1:], start=losses[0]) if losses else None,
-                                 mlm_loss=mlm_loss, nsp_loss=nsp_loss)
+        return PreTrainingOutput(
+            mlm_logits=mlm_logits,
+            nsp_logits=nsp_logits,
+            bert=bert,
+            loss=sum(losses[1:], start=losses[0]) if losses else None,
+            mlm_loss=mlm_loss,
+            nsp_loss=nsp_loss,
+        )
 
 
 class BertForMaskedLM(PretrainedModel):
@@ -288,18 +323,30 @@ class BertForMaskedLM(PretrainedModel):
         super().__init__(config)
         self.bert = BertModel(config, add_pooling_layer=False)
         # `cls.predictions` is HF's name for the MLM head, with or without NSP beside it.
-        self.cls = _init_head(nn.ModuleDict({
-            "predictions": MaskedLMHead(config, self.bert.embeddings.word_embeddings),
-        }), config)
+        self.cls = _init_head(
+            nn.ModuleDict(
+                {
+                    "predictions": MaskedLMHead(config, self.bert.embeddings.word_embeddings),
+                }
+            ),
+            config,
+        )
 
     def forward(
-        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None, *, masked_positions: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None, output_attentions: bool = False, output_qk: bool = False,
+        self,
+        input_ids: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        *,
+        masked_positions: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool = False,
+        output_qk: bool = False,
     ) -> MaskedLMOutput:
         """Masked-LM logits (at `masked_positions`, or every token); the loss when `labels` are given."""
-        bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
-                         output_qk=output_qk)
+        bert = self.bert(
+            input_ids, token_type_ids, attention_mask, output_attentions=output_attentions, output_qk=output_qk
+        )
         logits = self.cls["predictions"](bert.last_hidden_state, masked_positions)  # (B, P or T, V)
         return MaskedLMOutput(logits=logits, bert=bert, loss=classification_loss(logits, labels))
 
@@ -322,12 +369,18 @@ class _LinearClassifier(PretrainedModel):
         self.classifier = _init_head(nn.Linear(config.hidden_size, config.num_labels), config)
 
     def forward(
-        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None, *, labels: torch.Tensor | None = None,
-        output_attentions: bool = False, output_qk: bool = False,
+        self,
+        input_ids: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        *,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool = False,
+        output_qk: bool = False,
     ) -> SequenceClassifierOutput | TokenClassifierOutput:
-        bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
-                         output_qk=output_qk)
+        bert = self.bert(
+            input_ids, token_type_ids, attention_mask, output_attentions=output_attentions, output_qk=output_qk
+        )
         logits = self.classifier(self.dropout(self.features(bert, attention_mask)))  # (B, C) or (B, T, C)
         return self.output_type(logits=logits, bert=bert, loss=classification_loss(logits, labels))
 
@@ -396,32 +449,63 @@ class BertForQuestionAnswering(PretrainedModel):
         self.qa_outputs = _init_head(nn.Linear(config.hidden_size, 2), config)
 
     def forward(
-        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None, *, start_positions: torch.Tensor | None = None,
-        end_positions: torch.Tensor | None = None, output_attentions: bool = False, output_qk: bool = False,
+        self,
+        input_ids: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        *,
+        start_positions: torch.Tensor | None = None,
+        end_positions: torch.Tensor | None = None,
+        output_attentions: bool = False,
+        output_qk: bool = False,
     ) -> QuestionAnsweringOutput:
         """Start and end logits per token; the span loss when both positions are given."""
-        bert = self.bert(input_ids, token_type_ids, attention_mask, output_attentions=output_attentions,
-                         output_qk=output_qk)
+        bert = self.bert(
+            input_ids, token_type_ids, attention_mask, output_attentions=output_attentions, output_qk=output_qk
+        )
         start_logits, end_logits = self.qa_outputs(bert.last_hidden_state).unbind(dim=-1)  # (B, T) each
-        return QuestionAnsweringOutput(start_logits=start_logits, end_logits=end_logits, bert=bert,
-                                       loss=self.span_loss(start_logits, end_logits, start_positions, end_positions))
+        return QuestionAnsweringOutput(
+            start_logits=start_logits,
+            end_logits=end_logits,
+            bert=bert,
+            loss=self.span_loss(start_logits, end_logits, start_positions, end_positions),
+        )
 
     @overload
     @staticmethod
-    def span_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, start_positions: torch.Tensor,
-                  end_positions: torch.Tensor, reduction: Reduction = ...) -> torch.Tensor: ...
+    def span_loss(
+        start_logits: torch.Tensor,
+        end_logits: torch.Tensor,
+        start_positions: torch.Tensor,
+        end_positions: torch.Tensor,
+        reduction: Reduction = ...,
+    ) -> torch.Tensor: ...
     @overload
     @staticmethod
-    def span_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, start_positions: None,
-                  end_positions: None, reduction: Reduction = ...) -> None: ...
+    def span_loss(
+        start_logits: torch.Tensor,
+        end_logits: torch.Tensor,
+        start_positions: None,
+        end_positions: None,
+        reduction: Reduction = ...,
+    ) -> None: ...
     @overload
     @staticmethod
-    def span_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, start_positions: torch.Tensor | None,
-                  end_positions: torch.Tensor | None, reduction: Reduction = ...) -> torch.Tensor | None: ...
+    def span_loss(
+        start_logits: torch.Tensor,
+        end_logits: torch.Tensor,
+        start_positions: torch.Tensor | None,
+        end_positions: torch.Tensor | None,
+        reduction: Reduction = ...,
+    ) -> torch.Tensor | None: ...
     @staticmethod
-    def span_loss(start_logits: torch.Tensor, end_logits: torch.Tensor, start_positions: torch.Tensor | None,
-                  end_positions: torch.Tensor | None, reduction: Reduction = "mean") -> torch.Tensor | None:
+    def span_loss(
+        start_logits: torch.Tensor,
+        end_logits: torch.Tensor,
+        start_positions: torch.Tensor | None,
+        end_positions: torch.Tensor | None,
+        reduction: Reduction = "mean",
+    ) -> torch.Tensor | None:
         """(CE(start) + CE(end)) / 2, averaged (or, with ``reduction="sum"``, summed) over the answers;
         None without positions."""
         if (start_positions is None) != (end_positions is None):

@@ -66,8 +66,10 @@ def read_weights(directory: Path) -> dict[str, torch.Tensor]:
             ) from None
     bin_file = directory / "pytorch_model.bin"
     if not bin_file.is_file():
-        raise FileNotFoundError(f"{directory} has neither model.safetensors nor pytorch_model.bin; "
-                                "point from_pretrained at a folder written by save_pretrained.")
+        raise FileNotFoundError(
+            f"{directory} has neither model.safetensors nor pytorch_model.bin; "
+            "point from_pretrained at a folder written by save_pretrained."
+        )
     try:
         weights = safe_torch_load(bin_file, "the model weights")
     except UnsafeFileError as error:
@@ -82,8 +84,10 @@ def read_weights(directory: Path) -> dict[str, torch.Tensor]:
             "another copy."
         ) from None
     if not isinstance(weights, dict) or not all(isinstance(t, torch.Tensor) for t in weights.values()):
-        raise CheckpointError(f"{bin_file} does not hold a dict of named tensors (a state_dict), so it is not "
-                              "a model's weights; point at a folder written by save_pretrained.")
+        raise CheckpointError(
+            f"{bin_file} does not hold a dict of named tensors (a state_dict), so it is not "
+            "a model's weights; point at a folder written by save_pretrained."
+        )
     return weights
 
 
@@ -124,12 +128,15 @@ class PretrainedModel(nn.Module):
         """
         directory = Path(path).expanduser()
         if not (directory / "config.json").is_file():
-            raise FileNotFoundError(f"{directory / 'config.json'} not found: from_pretrained needs the folder "
-                                    "that save_pretrained (bertlib's or transformers') wrote.")
+            raise FileNotFoundError(
+                f"{directory / 'config.json'} not found: from_pretrained needs the folder "
+                "that save_pretrained (bertlib's or transformers') wrote."
+            )
         config = BertConfig.from_json_file(directory / "config.json").replace(**config_overrides)
         model = cls(config)
-        model.load_report = model.load_weights(read_weights(directory), allow_new_head=allow_new_head,
-                                                source=str(directory))
+        model.load_report = model.load_weights(
+            read_weights(directory), allow_new_head=allow_new_head, source=str(directory)
+        )
         return model.eval()
 
     def save_pretrained(self, path: str | Path) -> None:
@@ -137,12 +144,16 @@ class PretrainedModel(nn.Module):
         same name both load. Tied copies are written once, as transformers writes them."""
         directory = _save_folder(path, "save_pretrained", "config.json and model.safetensors")
         self.config.to_json_file(directory / "config.json", architecture=type(self).__name__)
-        weights = {key: tensor.detach().cpu().contiguous() for key, tensor in self.state_dict().items()
-                   if self._canonical(key) not in TIED_KEYS}
+        weights = {
+            key: tensor.detach().cpu().contiguous()
+            for key, tensor in self.state_dict().items()
+            if self._canonical(key) not in TIED_KEYS
+        }
         save_file(weights, directory / "model.safetensors", metadata={"format": "pt"})
 
-    def load_weights(self, weights: dict[str, torch.Tensor], *, allow_new_head: bool = False,
-                     source: str = "the checkpoint") -> LoadReport:
+    def load_weights(
+        self, weights: dict[str, torch.Tensor], *, allow_new_head: bool = False, source: str = "the checkpoint"
+    ) -> LoadReport:
         """Copy a checkpoint's tensors into this model, after checking that every key fits."""
         given = self._untie(self._canonical_checkpoint(weights, source), source)
         expected = {self._canonical(k): t for k, t in self.state_dict().items()}
@@ -178,8 +189,9 @@ class PretrainedModel(nn.Module):
     def _canonical_checkpoint(weights: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
         given = {canonical_key(k): t for k, t in weights.items()}
         if len(given) != len(weights):
-            raise CheckpointError(f"{source} holds some weights twice, with and without the `bert.` prefix; "
-                                  "keep one copy of each.")
+            raise CheckpointError(
+                f"{source} holds some weights twice, with and without the `bert.` prefix; keep one copy of each."
+            )
         return given
 
     @staticmethod
@@ -198,8 +210,14 @@ class PretrainedModel(nn.Module):
                 )
         return given
 
-    def _problems(self, missing: list[str], unexpected: list[str], wrong_shape: list[str],
-                  given: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> list[str]:
+    def _problems(
+        self,
+        missing: list[str],
+        unexpected: list[str],
+        wrong_shape: list[str],
+        given: dict[str, torch.Tensor],
+        expected: dict[str, torch.Tensor],
+    ) -> list[str]:
         """One line per kind of problem, each naming the keys and the fix."""
         problems = []
         missing_head = [k for k in missing if self._is_head(k)]
@@ -228,8 +246,10 @@ class PretrainedModel(nn.Module):
                 "describes; fix config.json (e.g. num_hidden_layers), or convert the checkpoint."
             )
         if wrong_shape:
-            shapes = [f"{k} is {tuple(given[k].shape)} in the checkpoint but {tuple(expected[k].shape)} "
-                      "in the model" for k in wrong_shape]
+            shapes = [
+                f"{k} is {tuple(given[k].shape)} in the checkpoint but {tuple(expected[k].shape)} in the model"
+                for k in wrong_shape
+            ]
             problems.append(
                 f"wrong shapes: {_listed(shapes)}. config.json (or a config override) does not describe "
                 "these weights; set its sizes (vocab_size, hidden_size, num_labels, ...) to the checkpoint's."

@@ -40,9 +40,7 @@ CJK_RANGES = (
 
 # BERT counts every ASCII character that is not a letter, digit or space as punctuation, including
 # symbols such as $, ^ and ` that Unicode files under S* rather than P*.
-ASCII_PUNCTUATION = frozenset(
-    chr(cp) for cp in [*range(33, 48), *range(58, 65), *range(91, 97), *range(123, 127)]
-)
+ASCII_PUNCTUATION = frozenset(chr(cp) for cp in [*range(33, 48), *range(58, 65), *range(91, 97), *range(123, 127)])
 
 _KEPT_CONTROLS = "\t\n\r"  # controls by category, but BERT reads them as whitespace
 

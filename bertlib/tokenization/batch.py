@@ -77,15 +77,18 @@ class Batch:
 
     def to(self: B, device: str | torch.device, non_blocking: bool = False) -> B:
         """The same batch with every tensor on `device`."""
-        return type(self)(**{name: tensor.to(device, non_blocking=non_blocking)
-                             for name, tensor in self.as_kwargs().items()})
+        return type(self)(
+            **{name: tensor.to(device, non_blocking=non_blocking) for name, tensor in self.as_kwargs().items()}
+        )
 
     def __len__(self) -> int:
         """N, the number of rows, after checking that every field has N rows."""
         sizes = {name: len(tensor) for name, tensor in self.as_kwargs().items()}
         if len(set(sizes.values())) != 1:
-            raise BertlibInputError(f"Every field of a batch needs one row per example, but the sizes differ: "
-                                    f"{sizes}; make batches with bertlib.data's collate functions.")
+            raise BertlibInputError(
+                f"Every field of a batch needs one row per example, but the sizes differ: "
+                f"{sizes}; make batches with bertlib.data's collate functions."
+            )
         return next(iter(sizes.values()))
 
     def select(self: B, index: torch.Tensor | slice) -> B:
@@ -98,9 +101,11 @@ class Batch:
         not along the sequence (masked positions, sentence labels) are kept whole."""
         length = int(self.attention_mask.sum(dim=1).max())
         sequence_length = self.attention_mask.shape[1]
-        return type(self)(**{
-            name: tensor[:, :length]
-            if name in self.SEQUENCE_FIELDS and tensor.dim() == 2 and tensor.shape[1] == sequence_length
-            else tensor
-            for name, tensor in self.as_kwargs().items()
-        })
+        return type(self)(
+            **{
+                name: tensor[:, :length]
+                if name in self.SEQUENCE_FIELDS and tensor.dim() == 2 and tensor.shape[1] == sequence_length
+                else tensor
+                for name, tensor in self.as_kwargs().items()
+            }
+        )

@@ -217,8 +217,10 @@ class BertTokenizer:
         config_path = directory / CONFIG_FILE
         config = _read_config(config_path) if config_path.is_file() else {}
         if config.get("tokenize_chinese_chars", True) is False:
-            raise BertlibInputError(f"{config_path} sets tokenize_chinese_chars=false, which this tokenizer "
-                                    "lacks; remove the setting (true is BERT's default) or use transformers.")
+            raise BertlibInputError(
+                f"{config_path} sets tokenize_chinese_chars=false, which this tokenizer "
+                "lacks; remove the setting (true is BERT's default) or use transformers."
+            )
         try:
             return cls.from_vocab_file(
                 directory / VOCAB_FILE,
@@ -235,8 +237,10 @@ class BertTokenizer:
         directory = Path(directory).expanduser()
         blocker = next((p for p in (directory, *directory.parents) if p.exists() and not p.is_dir()), None)
         if blocker is not None:
-            raise BertlibInputError(f"{blocker} is a file, so save cannot make the folder {directory} (it writes "
-                                    f"{VOCAB_FILE} and {CONFIG_FILE} there). Choose another path, e.g. a new folder.")
+            raise BertlibInputError(
+                f"{blocker} is a file, so save cannot make the folder {directory} (it writes "
+                f"{VOCAB_FILE} and {CONFIG_FILE} there). Choose another path, e.g. a new folder."
+            )
         directory.mkdir(parents=True, exist_ok=True)
         self.vocab.save(directory / VOCAB_FILE)
         config = {
@@ -360,8 +364,9 @@ class BertTokenizer:
         if pairs is not None:
             _check_texts("pairs", pairs)
         if pairs is not None and len(pairs) != len(texts):
-            raise BertlibInputError(f"encode_batch got {len(texts)} texts but {len(pairs)} pairs; give one "
-                                    "pair per text (or pairs=None).")
+            raise BertlibInputError(
+                f"encode_batch got {len(texts)} texts but {len(pairs)} pairs; give one pair per text (or pairs=None)."
+            )
         _check_option("padding", padding, PADDINGS)
         partners: Sequence[str | None] = [None] * len(texts) if pairs is None else pairs
         encodings = [
@@ -433,15 +438,24 @@ def clean_up_tokenization(text: str) -> str:
     return text
 
 
-_CLEAN_UPS = [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-              (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")]
+_CLEAN_UPS = [
+    (" .", "."),
+    (" ?", "?"),
+    (" !", "!"),
+    (" ,", ","),
+    (" ' ", "'"),
+    (" n't", "n't"),
+    (" 'm", "'m"),
+    (" 's", "'s"),
+    (" 've", "'ve"),
+    (" 're", "'re"),
+]
 
 
 def _check_option(name: str, value: object, allowed: tuple) -> None:
     # `value in allowed` would let 0 pass for False and 1 for True.
     if not any(value is choice or (isinstance(choice, str) and value == choice) for choice in allowed):
-        raise BertlibInputError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}; "
-                                "pass one of those.")
+        raise BertlibInputError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}; pass one of those.")
 
 
 class _SettingError(BertlibInputError):
@@ -456,9 +470,12 @@ class _SettingError(BertlibInputError):
 def _check_bool(name: str, value: object, hint: str) -> None:
     if not isinstance(value, bool):
         also = f" ({hint})" if hint else ""
-        raise _SettingError(name, f"{name}={value!r} must be true or false{also}, not a "
-                                  f"{type(value).__name__}; write {name}=True or {name}=False "
-                                  "(in JSON: true or false, without quotes).")
+        raise _SettingError(
+            name,
+            f"{name}={value!r} must be true or false{also}, not a "
+            f"{type(value).__name__}; write {name}=True or {name}=False "
+            "(in JSON: true or false, without quotes).",
+        )
 
 
 def _check_length(name: str, value: object, least: int, pair: bool = False) -> None:
@@ -467,17 +484,23 @@ def _check_length(name: str, value: object, least: int, pair: bool = False) -> N
         raise _SettingError(name, f"{name}={value!r} must be a whole number of tokens, e.g. {name}=128.")
     if value < least:
         holds = "[CLS] A [SEP] B [SEP] (a pair)" if pair else "[CLS] A [SEP]"
-        raise _SettingError(name, f"{name}={value} leaves no room for the {least} special tokens of {holds}; "
-                                  f"use {name}={least} or more (with room for text, e.g. 128).")
+        raise _SettingError(
+            name,
+            f"{name}={value} leaves no room for the {least} special tokens of {holds}; "
+            f"use {name}={least} or more (with room for text, e.g. 128).",
+        )
 
 
 def _check_text(name: str, value: object, method: str) -> None:
     if isinstance(value, (bytes, bytearray)):
-        raise BertlibInputError(f"{method} got {name}={_short(value)}, which is bytes, not text; decode it "
-                                f"first: {name}.decode('utf-8').")
+        raise BertlibInputError(
+            f"{method} got {name}={_short(value)}, which is bytes, not text; decode it first: {name}.decode('utf-8')."
+        )
     if not isinstance(value, str):
-        raise BertlibInputError(f"{method} got {name}={_short(value)} (type {type(value).__name__}), but it takes "
-                                "one string; for a list of texts call encode_batch.")
+        raise BertlibInputError(
+            f"{method} got {name}={_short(value)} (type {type(value).__name__}), but it takes "
+            "one string; for a list of texts call encode_batch."
+        )
 
 
 def _check_texts(name: str, values: object) -> None:
@@ -489,13 +512,14 @@ def _check_texts(name: str, values: object) -> None:
             "encode for a single text."
         )
     if not isinstance(values, Sequence):
-        raise BertlibInputError(f"encode_batch got {name} of type {type(values).__name__}; pass a list of "
-                                "strings.")
+        raise BertlibInputError(f"encode_batch got {name} of type {type(values).__name__}; pass a list of strings.")
     for index, value in enumerate(values):
         if not isinstance(value, str):
-            raise BertlibInputError(f"encode_batch: {name}[{index}] is {_short(value)} (type "
-                                    f"{type(value).__name__}), not a string; every item must be a text "
-                                    "(convert it with str() or drop it).")
+            raise BertlibInputError(
+                f"encode_batch: {name}[{index}] is {_short(value)} (type "
+                f"{type(value).__name__}), not a string; every item must be a text "
+                "(convert it with str() or drop it)."
+            )
 
 
 def _short(value: object, width: int = 40) -> str:
@@ -513,8 +537,10 @@ def _id_list(ids: Iterable[object] | torch.Tensor) -> list:
             )
         return ids.tolist()
     if isinstance(ids, (str, bytes)):
-        raise BertlibInputError(f"The ids are {_short(ids)}, a string; pass a list of integer token ids "
-                                "(tokenizer.encode(text).input_ids gives one).")
+        raise BertlibInputError(
+            f"The ids are {_short(ids)}, a string; pass a list of integer token ids "
+            "(tokenizer.encode(text).input_ids gives one)."
+        )
     return list(ids)
 
 
@@ -529,8 +555,10 @@ def _token_id(value: object, index: int, size: int) -> int:
         )
     number = int(value)  # a Python int already, or a NumPy integer
     if not 0 <= number < size:
-        raise BertlibInputError(f"Token id {number} is outside this vocabulary of {size} tokens (ids 0 "
-                                f"to {size - 1}; it is ids[{index}]); decode ids made with this tokenizer's vocab.txt.")
+        raise BertlibInputError(
+            f"Token id {number} is outside this vocabulary of {size} tokens (ids 0 "
+            f"to {size - 1}; it is ids[{index}]); decode ids made with this tokenizer's vocab.txt."
+        )
     return number
 
 
@@ -544,19 +572,21 @@ def _read_config(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        raise BertlibInputError(f"{path} is not UTF-8 (byte {error.start} cannot be decoded); re-save it as "
-                                "UTF-8, or delete it to use the defaults.") from None
+        raise BertlibInputError(
+            f"{path} is not UTF-8 (byte {error.start} cannot be decoded); re-save it as "
+            "UTF-8, or delete it to use the defaults."
+        ) from None
     try:
         config = json.loads(text)
     except json.JSONDecodeError as error:
         raise BertlibInputError(
             f"{path} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}. Fix that "
-            "spot (a JSON object looks like {\"do_lower_case\": true}), or delete the file to use the defaults."
+            'spot (a JSON object looks like {"do_lower_case": true}), or delete the file to use the defaults.'
         ) from None
     if not isinstance(config, dict):
         raise BertlibInputError(
             f"{path} holds a JSON {type(config).__name__}, but tokenizer_config.json must be an object of "
-            "settings, e.g. {\"do_lower_case\": true}; fix it, or delete it to use the defaults."
+            'settings, e.g. {"do_lower_case": true}; fix it, or delete it to use the defaults.'
         )
     return config
 

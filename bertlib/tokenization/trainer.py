@@ -63,9 +63,7 @@ def train_wordpiece(
     return Vocab(tokens, source="the trained vocabulary")
 
 
-def count_words(
-    texts: Iterable[str], lowercase: bool = True, strip_accents: bool | None = None
-) -> Counter[str]:
+def count_words(texts: Iterable[str], lowercase: bool = True, strip_accents: bool | None = None) -> Counter[str]:
     """How often each word of BERT's basic tokenizer occurs in `texts`."""
     basic = BasicTokenizer(lowercase=lowercase, strip_accents=strip_accents)
     counts: Counter[str] = Counter()

@@ -30,8 +30,12 @@ def window_starts(length: int, room: int, doc_stride: int) -> list[int]:
     whole numbers: `length` 0 or more, `room` and `doc_stride` 1 or more (0 would never end)."""
     check_whole("length", length, minimum=0, fix="the number of context tokens")
     check_whole("room", room, minimum=1, fix="raise max_seq_length or shorten the question")
-    check_whole("doc_stride", doc_stride, minimum=1,
-                fix="how many tokens each window moves on, e.g. 64; 0 or less would never reach the end")
+    check_whole(
+        "doc_stride",
+        doc_stride,
+        minimum=1,
+        fix="how many tokens each window moves on, e.g. 64; 0 or less would never reach the end",
+    )
     starts = [0]
     while starts[-1] + room < length:
         starts.append(starts[-1] + min(room, doc_stride))

@@ -106,8 +106,9 @@ class Vocab:
 
 def _check_token(token: str, index: int, source: str) -> None:
     if not isinstance(token, str):
-        raise BertlibInputError(f"{source} has {token!r} at id {index}, which is not a string; "
-                                "a vocabulary is a list of token strings.")
+        raise BertlibInputError(
+            f"{source} has {token!r} at id {index}, which is not a string; a vocabulary is a list of token strings."
+        )
     if not token:
         raise BertlibInputError(
             f"{source} has an empty token (a blank line) at line {index + 1} (id {index}). Every line must "
@@ -116,8 +117,9 @@ def _check_token(token: str, index: int, source: str) -> None:
             "if the vocabulary is your own, before any training (the ids after it move up by one)."
         )
     if "\n" in token or "\r" in token:
-        raise BertlibInputError(f"{source} has a line break inside the token at id {index}: {token!r}; "
-                                "give one token per line.")
+        raise BertlibInputError(
+            f"{source} has a line break inside the token at id {index}: {token!r}; give one token per line."
+        )
 
 
 def _read_utf8(path: Path) -> str:

@@ -61,9 +61,12 @@ def capture_rng() -> dict[str, Any]:
     numpy_state = np.random.get_state(legacy=False)
     return {
         "python": {"version": version, "state": torch.tensor(python_state, dtype=torch.int64), "gauss": gauss},
-        "numpy": {"key": torch.from_numpy(numpy_state["state"]["key"].astype(np.int64)),
-                  "pos": int(numpy_state["state"]["pos"]), "has_gauss": int(numpy_state["has_gauss"]),
-                  "gauss": float(numpy_state["gauss"])},
+        "numpy": {
+            "key": torch.from_numpy(numpy_state["state"]["key"].astype(np.int64)),
+            "pos": int(numpy_state["state"]["pos"]),
+            "has_gauss": int(numpy_state["has_gauss"]),
+            "gauss": float(numpy_state["gauss"]),
+        },
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     }
@@ -74,9 +77,14 @@ def restore_rng(state: dict[str, Any]) -> None:
     python = state["python"]
     random.setstate((python["version"], tuple(python["state"].tolist()), python["gauss"]))
     numpy = state["numpy"]
-    np.random.set_state({"bit_generator": "MT19937",
-                         "state": {"key": numpy["key"].numpy().astype(np.uint32), "pos": numpy["pos"]},
-                         "has_gauss": numpy["has_gauss"], "gauss": numpy["gauss"]})
+    np.random.set_state(
+        {
+            "bit_generator": "MT19937",
+            "state": {"key": numpy["key"].numpy().astype(np.uint32), "pos": numpy["pos"]},
+            "has_gauss": numpy["has_gauss"],
+            "gauss": numpy["gauss"],
+        }
+    )
     torch.set_rng_state(state["torch"])
     if state["cuda"]:
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -130,12 +138,16 @@ def write_failure_message(error: BaseException, path: Path, needed_bytes: int | 
         free = shutil.disk_usage(_existing_parent(path)).free
         short = max(1, math.ceil(((needed_bytes or 0) - free) / _MB)) if needed_bytes else None
         amount = f"{short} MB" if short else "some space"
-        return (f"Could not write {path}: the disk is full: free {amount} or choose another --out "
-                f"(about {max(1, math.ceil((needed_bytes or _MB) / _MB))} MB are needed, "
-                f"{free / _MB:.1f} MB are free).")
+        return (
+            f"Could not write {path}: the disk is full: free {amount} or choose another --out "
+            f"(about {max(1, math.ceil((needed_bytes or _MB) / _MB))} MB are needed, "
+            f"{free / _MB:.1f} MB are free)."
+        )
     if number in (errno.EACCES, errno.EPERM):
-        return (f"Could not write {path}: {path.parent} is not writable (permission denied). "
-                "Choose another --out, or make the folder writable.")
+        return (
+            f"Could not write {path}: {path.parent} is not writable (permission denied). "
+            "Choose another --out, or make the folder writable."
+        )
     if number == errno.EROFS:
         return f"Could not write {path}: {path.parent} is on a read-only file system. Choose another --out."
     if isinstance(error, OSError):
@@ -215,8 +227,11 @@ def save_model_files(model: PretrainedModel, directory: str | Path) -> Path:
         temporary.rmdir()
     except BaseException as error:
         _remove(temporary)
-        message = write_failure_message(error, directory / "model.safetensors", model_bytes(model)) \
-            if isinstance(error, Exception) else None
+        message = (
+            write_failure_message(error, directory / "model.safetensors", model_bytes(model))
+            if isinstance(error, Exception)
+            else None
+        )
         if message is None:
             raise
         raise SaveError(message + " The partial files were removed.") from error
@@ -263,8 +278,11 @@ def save_checkpoint(directory: str | Path, model: PretrainedModel, state: Traini
         message = write_failure_message(error, directory, needed) if isinstance(error, Exception) else None
         if message is None:
             raise
-        kept = (f"the last good checkpoint, {directory}, is untouched" if (directory / TRAINING_STATE).is_file()
-                else "no earlier checkpoint was there")
+        kept = (
+            f"the last good checkpoint, {directory}, is untouched"
+            if (directory / TRAINING_STATE).is_file()
+            else "no earlier checkpoint was there"
+        )
         raise SaveError(f"{message} The partial checkpoint was removed; {kept}.") from error
     old = directory.with_name(directory.name + ".old")
     _remove(old)
@@ -281,8 +299,8 @@ def read_training_state(directory: str | Path) -> TrainingState:
     directory = Path(directory)
     if not directory.is_dir():
         raise MissingFileError(
-            f"{directory} not found: --resume needs a checkpoint folder written during training "
-            "(e.g. OUT/checkpoint).")
+            f"{directory} not found: --resume needs a checkpoint folder written during training (e.g. OUT/checkpoint)."
+        )
     state_file = directory / TRAINING_STATE
     if not state_file.is_file():
         raise MissingFileError(
@@ -295,7 +313,8 @@ def read_training_state(directory: str | Path) -> TrainingState:
     if not isinstance(loaded, dict) or not required <= set(loaded) or not set(loaded) <= known:
         raise BertlibInputError(
             f"{state_file} is not a training state that bertlib wrote (it needs {sorted(required)}). "
-            "Resume from the OUT/checkpoint folder of a bertlib run, or start afresh without --resume.")
+            "Resume from the OUT/checkpoint folder of a bertlib run, or start afresh without --resume."
+        )
     return TrainingState(**loaded)
 
 
@@ -310,21 +329,31 @@ def load_checkpoint_weights(directory: str | Path, model: PretrainedModel) -> No
             f"The weights in {directory} do not fit the model this run builds, so it cannot resume from "
             f"them: the first run made another model{_size_differences(directory, model)}. This comes from "
             "another --preset, --hidden-size or --seq-length than the first run's. Resume with the first "
-            "run's options, or start afresh without --resume.") from None
+            "run's options, or start afresh without --resume."
+        ) from None
 
 
 def _size_differences(directory: Path, model: PretrainedModel) -> str:
-    """" (hidden_size 128 there, 256 here; ...)": the sizes in which the checkpoint's model differs."""
+    """ " (hidden_size 128 there, 256 here; ...)": the sizes in which the checkpoint's model differs."""
     from bertlib.model import BertConfig
 
     try:
         saved = BertConfig.from_json_file(directory / "config.json")
     except (OSError, ValueError, TypeError):
         return ""
-    names = ("num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size", "vocab_size",
-             "max_position_embeddings")
-    changed = [f"{name} {getattr(saved, name)} there, {getattr(model.config, name)} here" for name in names
-               if getattr(saved, name, None) != getattr(model.config, name, None)]
+    names = (
+        "num_hidden_layers",
+        "hidden_size",
+        "num_attention_heads",
+        "intermediate_size",
+        "vocab_size",
+        "max_position_embeddings",
+    )
+    changed = [
+        f"{name} {getattr(saved, name)} there, {getattr(model.config, name)} here"
+        for name in names
+        if getattr(saved, name, None) != getattr(model.config, name, None)
+    ]
     return f" ({'; '.join(changed)})" if changed else ""
 
 
@@ -345,18 +374,28 @@ class ResumeError(BertlibInputError):
 
 #: How each recorded option is named on the command line, and in words.
 OPTION_NAMES = {
-    "steps": ("--steps", "number of steps"), "batch_size": ("--batch-size", "batch size"),
-    "lr": ("--lr", "learning rate"), "warmup_steps": ("--warmup-steps", "warm-up"),
-    "weight_decay": ("--weight-decay", "weight decay"), "max_grad_norm": ("--max-grad-norm", "clipping"),
-    "accumulation_steps": ("--accumulation-steps", "accumulation"), "seed": ("--seed", "seed"),
-    "bf16": ("--bf16", "precision"), "preset": ("--preset", "preset"),
-    "hidden_size": ("--hidden-size", "hidden size"), "max_seq_length": ("--seq-length", "sequence length"),
+    "steps": ("--steps", "number of steps"),
+    "batch_size": ("--batch-size", "batch size"),
+    "lr": ("--lr", "learning rate"),
+    "warmup_steps": ("--warmup-steps", "warm-up"),
+    "weight_decay": ("--weight-decay", "weight decay"),
+    "max_grad_norm": ("--max-grad-norm", "clipping"),
+    "accumulation_steps": ("--accumulation-steps", "accumulation"),
+    "seed": ("--seed", "seed"),
+    "bf16": ("--bf16", "precision"),
+    "preset": ("--preset", "preset"),
+    "hidden_size": ("--hidden-size", "hidden size"),
+    "max_seq_length": ("--seq-length", "sequence length"),
     "max_predictions_per_seq": ("--max-predictions", "masked tokens per example"),
     "dupe_factor": ("--dupe-factor", "dupe factor"),
     "held_out_documents": ("--held-out-documents", "held-out documents"),
-    "dropout": ("--dropout", "dropout"), "documents": ("--documents", "number of documents"),
-    "task": ("--task", "task"), "init": ("--init", "init"), "checkpoint": ("--checkpoint", "checkpoint"),
-    "pooling": ("--pooling", "pooling"), "doc_stride": ("--doc-stride", "document stride"),
+    "dropout": ("--dropout", "dropout"),
+    "documents": ("--documents", "number of documents"),
+    "task": ("--task", "task"),
+    "init": ("--init", "init"),
+    "checkpoint": ("--checkpoint", "checkpoint"),
+    "pooling": ("--pooling", "pooling"),
+    "doc_stride": ("--doc-stride", "document stride"),
 }
 
 
@@ -372,8 +411,12 @@ def as_option(name: str, value: Any) -> str:
 
 def option_differences(saved: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """One line per option whose value differs between the checkpoint and this run."""
-    return [f"{OPTION_NAMES.get(name, ('--' + name, name))[0]} ({name}): {saved[name]!r} in the checkpoint, "
-            f"{now[name]!r} now" for name in sorted(set(saved) & set(now)) if saved[name] != now[name]]
+    return [
+        f"{OPTION_NAMES.get(name, ('--' + name, name))[0]} ({name}): {saved[name]!r} in the checkpoint, "
+        f"{now[name]!r} now"
+        for name in sorted(set(saved) & set(now))
+        if saved[name] != now[name]
+    ]
 
 
 def check_same_options(directory: str | Path, saved: dict[str, Any], now: dict[str, Any]) -> None:
@@ -392,7 +435,8 @@ def check_same_options(directory: str | Path, saved: dict[str, Any], now: dict[s
         + f"\nTo resume as before, give the same {same} as the first run: "
         + ", ".join(as_option(name, saved[name]) for name in changed)
         + ". To start afresh with the new options, leave out --resume (and use another --out, or the "
-        "old run's files there are replaced).")
+        "old run's files there are replaced)."
+    )
 
 
 # -- the state of a run's output folder ---------------------------------------------------------------
@@ -414,8 +458,10 @@ def read_run_state(directory: str | Path) -> dict[str, Any] | None:
     except (ValueError, UnicodeDecodeError):
         state = None
     if not isinstance(state, dict) or not isinstance(state.get("finished"), bool):
-        raise BertlibInputError(f"{path} is damaged (it should be JSON with \"finished\": true or false). "
-                                "Run the step that made this folder again.")
+        raise BertlibInputError(
+            f'{path} is damaged (it should be JSON with "finished": true or false). '
+            "Run the step that made this folder again."
+        )
     return state
 
 
@@ -434,7 +480,8 @@ def require_finished(directory: str | Path, allow_unfinished: bool = False) -> N
     raise UnfinishedRunError(
         f"--checkpoint {directory} holds an unfinished run: {why}{where} (see {Path(directory) / RUN_STATE}). "
         f"Finish it first by resuming it{resume}, or pass --allow-unfinished (Python: allow_unfinished=True) "
-        "to use it as it is.")
+        "to use it as it is."
+    )
 
 
 # -- one run per output folder ----------------------------------------------------------------------
@@ -481,8 +528,17 @@ def acquire_lock(directory: str | Path, command: str = "") -> Path:
     import sys
 
     path = Path(directory) / LOCK_FILE
-    mine = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "command": command,
-                       "started": time.strftime("%Y-%m-%d %H:%M:%S")}) + "\n"
+    mine = (
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "command": command,
+                "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            }
+        )
+        + "\n"
+    )
     for _ in range(3):
         try:
             descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -493,9 +549,12 @@ def acquire_lock(directory: str | Path, command: str = "") -> Path:
                 raise FolderInUseError(
                     f"--out {directory} is in use by another run (PID {holder['pid']}{on}, started "
                     f"{holder.get('started', '?')}: {holder.get('command') or 'unknown command'}). Wait for it "
-                    f"to finish, or choose another --out. If that run is over, delete {path}.") from None
-            print(f"note: taking over the stale lock {path} of PID {holder.get('pid')}, which no longer runs.",
-                  file=sys.stderr)
+                    f"to finish, or choose another --out. If that run is over, delete {path}."
+                ) from None
+            print(
+                f"note: taking over the stale lock {path} of PID {holder.get('pid')}, which no longer runs.",
+                file=sys.stderr,
+            )
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             continue

@@ -19,7 +19,7 @@ from torch import nn
 
 
 def resolve_device(name: str = "auto") -> torch.device:
-    """"auto" is CUDA when there is a GPU, else the CPU; any other name is passed to torch, and a
+    """ "auto" is CUDA when there is a GPU, else the CPU; any other name is passed to torch, and a
     device that is not there is refused with the fix."""
     from bertlib.errors import BertlibInputError
 
@@ -32,8 +32,10 @@ def resolve_device(name: str = "auto") -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise BertlibInputError(f"device={name!r} (--device) but torch sees no CUDA GPU; use --device cpu (or auto).")
     if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise BertlibInputError(f"device={name!r} (--device) but torch sees {torch.cuda.device_count()} GPU(s), "
-                                f"numbered from 0; use cuda:0 to cuda:{torch.cuda.device_count() - 1}.")
+        raise BertlibInputError(
+            f"device={name!r} (--device) but torch sees {torch.cuda.device_count()} GPU(s), "
+            f"numbered from 0; use cuda:0 to cuda:{torch.cuda.device_count() - 1}."
+        )
     return device
 
 

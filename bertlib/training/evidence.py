@@ -53,12 +53,16 @@ class EvidencePlan:
     def __post_init__(self) -> None:
         """Refuse a bad seed count or an unknown task, naming the option."""
         if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
-            raise BertlibInputError(f"seeds={self.seeds!r} (--seeds) must be a whole number of at least 1: each "
-                                    "model needs a seed to be scored (5 gives a mean and a spread).")
+            raise BertlibInputError(
+                f"seeds={self.seeds!r} (--seeds) must be a whole number of at least 1: each "
+                "model needs a seed to be scored (5 gives a mean and a spread)."
+            )
         unknown = [task for task in self.tasks if task not in task_specs()]
         if isinstance(self.tasks, str) or unknown or not self.tasks:
-            raise BertlibInputError(f"tasks={self.tasks!r} (--tasks): choose among {', '.join(task_names())}, "
-                                    "e.g. --tasks sentiment,ner (Python: a tuple).")
+            raise BertlibInputError(
+                f"tasks={self.tasks!r} (--tasks): choose among {', '.join(task_names())}, "
+                "e.g. --tasks sentiment,ner (Python: a tuple)."
+            )
 
 
 @dataclass
@@ -84,9 +88,10 @@ class Row:
         return statistics.stdev(self.values) if len(self.values) > 1 else 0.0
 
     def cell(self) -> str:
-        """"97.1 ± 0.5 (96.3–97.8)", in percent."""
-        return (f"{100 * self.mean:.1f} ± {100 * self.std:.1f} "
-                f"({100 * min(self.values):.1f}–{100 * max(self.values):.1f})")
+        """ "97.1 ± 0.5 (96.3–97.8)", in percent."""
+        return (
+            f"{100 * self.mean:.1f} ± {100 * self.std:.1f} ({100 * min(self.values):.1f}–{100 * max(self.values):.1f})"
+        )
 
 
 @dataclass(frozen=True)
@@ -107,9 +112,14 @@ def run_contender(task: FineTuningTask, contender: Contender, plan: EvidencePlan
     budget, splits = spec.budget, spec.test_splits
 
     def options(eval_splits: tuple[str, ...]) -> FinetuneOptions:
-        return FinetuneOptions(task=task.name, init=contender.init, checkpoint=plan.checkpoint,
-                               pooling=contender.pooling, eval_splits=eval_splits,
-                               allow_unfinished=plan.allow_unfinished)
+        return FinetuneOptions(
+            task=task.name,
+            init=contender.init,
+            checkpoint=plan.checkpoint,
+            pooling=contender.pooling,
+            eval_splits=eval_splits,
+            allow_unfinished=plan.allow_unfinished,
+        )
 
     dev_by_lr: dict[str, float] = {}
     for lr in budget.lrs:
@@ -122,21 +132,27 @@ def run_contender(task: FineTuningTask, contender: Contender, plan: EvidencePlan
         for split in splits:
             values[split].append(run.headline(split))
     rows = [Row(task.name, split, task.headline, contender.name, values[split], best_lr, dev_by_lr) for split in splits]
-    print(f"{task.name}, {contender.name}: lr {best_lr:g} (dev by lr {dev_by_lr}); "
-          + "; ".join(f"{row.split} {row.cell()}" for row in rows), flush=True)
+    print(
+        f"{task.name}, {contender.name}: lr {best_lr:g} (dev by lr {dev_by_lr}); "
+        + "; ".join(f"{row.split} {row.cell()}" for row in rows),
+        flush=True,
+    )
     return rows
 
 
 def bag_of_words_rows(seeds: int, task: FineTuningTask) -> list[Row]:
     """The deterministic bag-of-words baseline on a sentence-label task's test splits (its value
     repeated per seed); the course's is sentiment. Its examples have `.text` and `.label`."""
+
     def texts_labels(split: str) -> tuple[list[str], list[int]]:
         examples = task.examples(split)
         return [e.text for e in examples], [e.label for e in examples]
 
     model = fit_bag_of_words(texts_labels("train"), texts_labels("dev"))
-    return [Row(task.name, split, "accuracy", BAG_OF_WORDS, [model.accuracy(*texts_labels(split))] * seeds)
-            for split in task_spec(task.name).test_splits]
+    return [
+        Row(task.name, split, "accuracy", BAG_OF_WORDS, [model.accuracy(*texts_labels(split))] * seeds)
+        for split in task_spec(task.name).test_splits
+    ]
 
 
 def collect_rows(plan: EvidencePlan, progress: bool = True) -> list[Row]:
@@ -169,9 +185,13 @@ def check_targets(rows: list[Row]) -> list[TargetCheck]:
     negation = _find(rows, "sentiment", "test_negation", "pre-trained")
     bag = _find(rows, "sentiment", "test_negation", BAG_OF_WORDS)
     if negation and bag:
-        checks.append(TargetCheck(
-            "sentiment test_negation: bag-of-words below pre-trained", bag.mean < min(negation.values),
-            f"bag-of-words {100 * bag.mean:.1f} vs pre-trained min {100 * min(negation.values):.1f}"))
+        checks.append(
+            TargetCheck(
+                "sentiment test_negation: bag-of-words below pre-trained",
+                bag.mean < min(negation.values),
+                f"bag-of-words {100 * bag.mean:.1f} vs pre-trained min {100 * min(negation.values):.1f}",
+            )
+        )
     return checks
 
 
@@ -180,10 +200,16 @@ def gain_checks(pretrained: Row, random: Row) -> list[TargetCheck]:
     where = f"{pretrained.task} {pretrained.split}"
     gain = 100 * (pretrained.mean - random.mean)
     return [
-        TargetCheck(f"{where}: pre-trained >= random init + {MIN_GAIN_POINTS:g} points", gain >= MIN_GAIN_POINTS,
-                    f"gain {gain:.1f} points"),
-        TargetCheck(f"{where}: ranges do not overlap", min(pretrained.values) > max(random.values),
-                    f"pre-trained min {100 * min(pretrained.values):.1f} vs random max {100 * max(random.values):.1f}"),
+        TargetCheck(
+            f"{where}: pre-trained >= random init + {MIN_GAIN_POINTS:g} points",
+            gain >= MIN_GAIN_POINTS,
+            f"gain {gain:.1f} points",
+        ),
+        TargetCheck(
+            f"{where}: ranges do not overlap",
+            min(pretrained.values) > max(random.values),
+            f"pre-trained min {100 * min(pretrained.values):.1f} vs random max {100 * max(random.values):.1f}",
+        ),
     ]
 
 
@@ -221,23 +247,35 @@ class EvidenceResult:
 
     def to_dict(self) -> dict:
         """The result as JSON-ready data (data/evidence.json)."""
-        return {"command": self.command, "seeds": self.seeds, "budgets": self.budgets,
-                "rows": [asdict(r) for r in self.rows], "checks": [asdict(c) for c in self.checks],
-                "table": evidence_table(self.rows)}
+        return {
+            "command": self.command,
+            "seeds": self.seeds,
+            "budgets": self.budgets,
+            "rows": [asdict(r) for r in self.rows],
+            "checks": [asdict(c) for c in self.checks],
+            "table": evidence_table(self.rows),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> EvidenceResult:
         """A result read back from `to_dict`'s data."""
-        return cls(rows=[Row(**r) for r in data["rows"]], checks=[TargetCheck(**c) for c in data["checks"]],
-                   command=data["command"], seeds=data["seeds"], budgets=data["budgets"])
+        return cls(
+            rows=[Row(**r) for r in data["rows"]],
+            checks=[TargetCheck(**c) for c in data["checks"]],
+            command=data["command"],
+            seeds=data["seeds"],
+            budgets=data["budgets"],
+        )
 
 
-def run_evidence_plan(plan: EvidencePlan, out: Path | None = None, progress: bool = True,
-                      command: str = "") -> EvidenceResult:
+def run_evidence_plan(
+    plan: EvidencePlan, out: Path | None = None, progress: bool = True, command: str = ""
+) -> EvidenceResult:
     """Run every comparison, print the table and the target checks, and save the JSON."""
     rows = collect_rows(plan, progress)
-    result = EvidenceResult(rows, check_targets(rows), command, plan.seeds,
-                            {name: asdict(task_spec(name).budget) for name in plan.tasks})
+    result = EvidenceResult(
+        rows, check_targets(rows), command, plan.seeds, {name: asdict(task_spec(name).budget) for name in plan.tasks}
+    )
     out = out or DATA_DIR / EVIDENCE_FILE
     atomic_write_text(out, json.dumps(result.to_dict(), indent=2) + "\n")
     print(evidence_table(rows))

@@ -96,29 +96,34 @@ class FinetuneOptions:
         """Refuse an unknown task or a setting of the wrong type or range, naming its option and the fix."""
         spec = task_spec(self.task)
         if self.init not in INITS:
-            raise BertlibInputError(f"init={self.init!r} (--init); choose 'pretrained' (from a checkpoint) or "
-                                    "'random'.")
+            raise BertlibInputError(
+                f"init={self.init!r} (--init); choose 'pretrained' (from a checkpoint) or 'random'."
+            )
         if self.pooling not in POOLINGS:
             raise BertlibInputError(f"pooling={self.pooling!r} (--pooling); choose 'mean' or 'cls'.")
         for name, minimum, flag in (("max_seq_length", 8, "--seq-length"), ("doc_stride", 1, "--doc-stride")):
             value = getattr(self, name)
             if not is_whole(value) or value < minimum:
-                raise BertlibInputError(f"{name}={value!r} ({flag}) must be a whole number of at least {minimum}"
-                                        + (": each QA window must move on, or it never ends." if name == "doc_stride"
-                                           else "."))
+                raise BertlibInputError(
+                    f"{name}={value!r} ({flag}) must be a whole number of at least {minimum}"
+                    + (": each QA window must move on, or it never ends." if name == "doc_stride" else ".")
+                )
         if self.task == "qa" and self.doc_stride >= self.max_seq_length:  # only QA cuts windows
             raise BertlibInputError(
                 f"doc_stride={self.doc_stride} (--doc-stride) must be smaller than max_seq_length="
                 f"{self.max_seq_length} (--seq-length): a window that moves further than it is long skips "
-                f"text. Use at most half of it, e.g. --doc-stride {self.max_seq_length // 2}.")
+                f"text. Use at most half of it, e.g. --doc-stride {self.max_seq_length // 2}."
+            )
         if not is_real(self.dropout) or not (math.isfinite(self.dropout) and 0 <= self.dropout < 1):
-            raise BertlibInputError(f"dropout={self.dropout!r} (--dropout) must be a number from 0 up to, but "
-                                    "not including, 1 (e.g. 0.1).")
+            raise BertlibInputError(
+                f"dropout={self.dropout!r} (--dropout) must be a number from 0 up to, but not including, 1 (e.g. 0.1)."
+            )
         splits = self.eval_splits
         if isinstance(splits, str) or not splits or any(s not in spec.splits for s in splits):
             raise BertlibInputError(
                 f"eval_splits={splits!r} (--eval-splits): give one or more of the {self.task} splits "
-                f"{', '.join(spec.splits)}, e.g. --eval-splits dev,test (Python: a tuple).")
+                f"{', '.join(spec.splits)}, e.g. --eval-splits dev,test (Python: a tuple)."
+            )
         if not isinstance(self.allow_unfinished, bool):
             raise BertlibInputError(f"allow_unfinished={self.allow_unfinished!r} must be True or False.")
 
@@ -198,8 +203,9 @@ class FineTuningTask(ABC):
         model.eval()
         device = next(model.parameters()).device
         with torch.no_grad():
-            return [model(**batch.to(device).as_kwargs())
-                    for batch in batches_in_order(self.tensors(split), batch_size)]
+            return [
+                model(**batch.to(device).as_kwargs()) for batch in batches_in_order(self.tensors(split), batch_size)
+            ]
 
     def score(self, model: PretrainedModel, split: str) -> Any:
         """The task's metrics on a split (a dataclass from metrics.py), from `predict`."""
@@ -293,8 +299,12 @@ class NerTask(FineTuningTask):
     def predict(self, model: PretrainedModel, split: str) -> PredictedTags:
         """Each word's tag: the highest logit at its first piece."""
         predicted_ids = [row for out in self.outputs(model, split) for row in out.logits.argmax(-1).tolist()]
-        return PredictedTags([[NER_LABELS[row[i]] for i in feature.first_pieces()]
-                              for row, feature in zip(predicted_ids, self.features(split), strict=True)])
+        return PredictedTags(
+            [
+                [NER_LABELS[row[i]] for i in feature.first_pieces()]
+                for row, feature in zip(predicted_ids, self.features(split), strict=True)
+            ]
+        )
 
     def score_predictions(self, predicted: PredictedTags, split: str) -> EntityScores:
         """Entity F1 of the predicted tags against the gold ones (conlleval)."""
@@ -352,23 +362,43 @@ class QaTask(FineTuningTask):
 # -- the course's tasks, registered (adding a task: its class above, its entry here) ---------------------
 
 _LRS = (5e-4, 1e-3, 2e-3)
-register_task(TaskSpec(
-    name="sentiment", task_class=SentimentTask, title="sentiment", description="classification with negation",
-    splits=tuple(SENTIMENT_SIZES), budget=TaskBudget(steps=300, batch_size=32, lr=2e-3, lrs=_LRS),
-    test_splits=("test", "test_negation"),  # the negation-heavy split is its own row of the evidence
-    contenders=(*PRETRAINED_VS_RANDOM, Contender("pre-trained, [CLS] pooling", "pretrained", "cls"),
-                Contender("random init, [CLS] pooling", "random", "cls")),
-    bag_of_words=True,
-))
-register_task(TaskSpec(
-    name="ner", task_class=NerTask, title="NER", description="PER/LOC/ANIMAL entities",
-    splits=tuple(NER_SIZES), budget=TaskBudget(steps=300, batch_size=32, lr=5e-4, lrs=_LRS),
-))
-register_task(TaskSpec(
-    name="qa", task_class=QaTask, title="QA", description="extractive question answering",
-    splits=tuple(QA_SIZES), budget=TaskBudget(steps=400, batch_size=32, lr=1e-3, lrs=_LRS),
-))
-
+register_task(
+    TaskSpec(
+        name="sentiment",
+        task_class=SentimentTask,
+        title="sentiment",
+        description="classification with negation",
+        splits=tuple(SENTIMENT_SIZES),
+        budget=TaskBudget(steps=300, batch_size=32, lr=2e-3, lrs=_LRS),
+        test_splits=("test", "test_negation"),  # the negation-heavy split is its own row of the evidence
+        contenders=(
+            *PRETRAINED_VS_RANDOM,
+            Contender("pre-trained, [CLS] pooling", "pretrained", "cls"),
+            Contender("random init, [CLS] pooling", "random", "cls"),
+        ),
+        bag_of_words=True,
+    )
+)
+register_task(
+    TaskSpec(
+        name="ner",
+        task_class=NerTask,
+        title="NER",
+        description="PER/LOC/ANIMAL entities",
+        splits=tuple(NER_SIZES),
+        budget=TaskBudget(steps=300, batch_size=32, lr=5e-4, lrs=_LRS),
+    )
+)
+register_task(
+    TaskSpec(
+        name="qa",
+        task_class=QaTask,
+        title="QA",
+        description="extractive question answering",
+        splits=tuple(QA_SIZES),
+        budget=TaskBudget(steps=400, batch_size=32, lr=1e-3, lrs=_LRS),
+    )
+)
 
 
 # -- a run ----------------------------------------------------------------------------------------------
@@ -378,8 +408,12 @@ def build_model(task: FineTuningTask, options: FinetuneOptions) -> PretrainedMod
     """The task's model: the checkpoint's weights with a fresh head, or the same architecture
     freshly initialised (`init="random"`), both with the options' dropout."""
     directory = options.checkpoint_dir
-    changes = {**task.config_changes(options), "hidden_dropout_prob": options.dropout,
-               "attention_probs_dropout_prob": options.dropout, "classifier_dropout": None}
+    changes = {
+        **task.config_changes(options),
+        "hidden_dropout_prob": options.dropout,
+        "attention_probs_dropout_prob": options.dropout,
+        "classifier_dropout": None,
+    }
     if options.init == "random":
         return task.model_class(BertConfig.from_json_file(directory / "config.json").replace(**changes))
     return task.model_class.from_pretrained(directory, allow_new_head=True, **changes)
@@ -404,30 +438,43 @@ def check_fits_checkpoint(options: FinetuneOptions) -> BertConfig:
     `max_seq_length` tokens; returns its config."""
     directory = options.checkpoint_dir
     if not directory.is_dir():
-        raise MissingFileError(f"--checkpoint {directory}: no such folder. Give a pre-trained model folder "
-                                "(config.json, model.safetensors, vocab.txt), e.g. the --out of `pretrain`.")
-    needed = ["config.json", "vocab.txt"] + (["model.safetensors"] if options.init == "pretrained" and
-                                              not (directory / "pytorch_model.bin").is_file() else [])
+        raise MissingFileError(
+            f"--checkpoint {directory}: no such folder. Give a pre-trained model folder "
+            "(config.json, model.safetensors, vocab.txt), e.g. the --out of `pretrain`."
+        )
+    needed = ["config.json", "vocab.txt"] + (
+        ["model.safetensors"]
+        if options.init == "pretrained" and not (directory / "pytorch_model.bin").is_file()
+        else []
+    )
     missing = [name for name in needed if not (directory / name).is_file()]
     if missing:
-        raise MissingFileError(f"--checkpoint {directory} lacks {', '.join(missing)}: give a pre-trained model "
-                                "folder (the --out of `pretrain`, not its checkpoint/ subfolder).")
+        raise MissingFileError(
+            f"--checkpoint {directory} lacks {', '.join(missing)}: give a pre-trained model "
+            "folder (the --out of `pretrain`, not its checkpoint/ subfolder)."
+        )
     config = BertConfig.from_json_file(directory / "config.json")
     if options.max_seq_length > config.max_position_embeddings:
         raise BertlibInputError(
             f"max_seq_length={options.max_seq_length} (--seq-length) is longer than the checkpoint's "
             f"{config.max_position_embeddings} positions (max_position_embeddings in {directory / 'config.json'}); "
-            f"use --seq-length {config.max_position_embeddings} or less.")
+            f"use --seq-length {config.max_position_embeddings} or less."
+        )
     return config
 
 
 def resume_options_of(options: FinetuneOptions) -> dict[str, Any]:
     """The fine-tuning options a checkpoint records and a resume must repeat. The checkpoint path is
     recorded resolved, so that `runs/x` and `./runs/x` (or its absolute spelling) count as the same."""
-    return {"task": options.task, "init": options.init,
-            "checkpoint": None if options.checkpoint is None else str(Path(options.checkpoint).resolve()),
-            "pooling": options.pooling, "max_seq_length": options.max_seq_length, "doc_stride": options.doc_stride,
-            "dropout": options.dropout}
+    return {
+        "task": options.task,
+        "init": options.init,
+        "checkpoint": None if options.checkpoint is None else str(Path(options.checkpoint).resolve()),
+        "pooling": options.pooling,
+        "max_seq_length": options.max_seq_length,
+        "doc_stride": options.doc_stride,
+        "dropout": options.dropout,
+    }
 
 
 def make_task(options: FinetuneOptions, tokenizer: BertTokenizer | None = None) -> FineTuningTask:
@@ -436,17 +483,25 @@ def make_task(options: FinetuneOptions, tokenizer: BertTokenizer | None = None) 
     return task_spec(options.task).task_class(tokenizer, options.max_seq_length, options.doc_stride)
 
 
-def finetune(options: FinetuneOptions, config: TrainingConfig, *, out_dir: str | Path | None = None,
-             resume_from: str | Path | None = None, task: FineTuningTask | None = None) -> FinetuneRun:
+def finetune(
+    options: FinetuneOptions,
+    config: TrainingConfig,
+    *,
+    out_dir: str | Path | None = None,
+    resume_from: str | Path | None = None,
+    task: FineTuningTask | None = None,
+) -> FinetuneRun:
     """Fine-tune on `options.task`'s training split, then score the `eval_splits`. Pass `task` to
     reuse its features across runs (the evidence sweep does)."""
     if options.init == "pretrained":
         require_finished(options.checkpoint_dir, options.allow_unfinished)
     task = task or make_task(options)
     if (task.name, task.max_seq_length, task.doc_stride) != (options.task, options.max_seq_length, options.doc_stride):
-        raise ValueError(f"The task object given makes {task.name} features of {task.max_seq_length} tokens "
-                         f"(stride {task.doc_stride}), but the options ask for {options.task} with "
-                         f"{options.max_seq_length} (stride {options.doc_stride}); make it with make_task(options).")
+        raise ValueError(
+            f"The task object given makes {task.name} features of {task.max_seq_length} tokens "
+            f"(stride {task.doc_stride}), but the options ask for {options.task} with "
+            f"{options.max_seq_length} (stride {options.doc_stride}); make it with make_task(options)."
+        )
     check_fits_checkpoint(options)
     seed_everything(config.seed)
     model = build_model(task, options)
@@ -455,16 +510,29 @@ def finetune(options: FinetuneOptions, config: TrainingConfig, *, out_dir: str |
     def evaluate(m: PretrainedModel) -> dict[str, float]:
         return {f"{first_split}_{task.headline}": getattr(task.score(m, first_split), task.headline)}
 
-    trainer = Trainer(model, task.tensors("train"), task.objective(), config.labelled(f"fine-tuning {task.name}"),
-                      evaluate=evaluate, out_dir=out_dir, resume_from=resume_from,
-                      run_options=resume_options_of(options))
+    trainer = Trainer(
+        model,
+        task.tensors("train"),
+        task.objective(),
+        config.labelled(f"fine-tuning {task.name}"),
+        evaluate=evaluate,
+        out_dir=out_dir,
+        resume_from=resume_from,
+        run_options=resume_options_of(options),
+    )
     history = trainer.run()
     scores = {split: task.score(model, split) for split in options.eval_splits}
     return FinetuneRun(model, history, scores, task)
 
 
-def finetune_for_notebook(task: str, init: str = "pretrained", pooling: str = "mean", seed: int = 0,
-                          eval_splits: tuple[str, ...] = ("dev", "test"), progress: bool = True) -> FinetuneRun:
+def finetune_for_notebook(
+    task: str,
+    init: str = "pretrained",
+    pooling: str = "mean",
+    seed: int = 0,
+    eval_splits: tuple[str, ...] = ("dev", "test"),
+    progress: bool = True,
+) -> FinetuneRun:
     """The notebooks' fine-tuning run of `task` (its registered budget, under a minute on 2 cores), from
     the shipped checkpoint or (init="random") from scratch. Fixed steps and seed: same numbers each time."""
     options = FinetuneOptions(task=task, init=init, pooling=pooling, eval_splits=eval_splits)

@@ -27,8 +27,10 @@ _PUNCTUATION = frozenset(string.punctuation)
 def accuracy(predictions: torch.Tensor, labels: torch.Tensor, ignore_index: int = IGNORE_INDEX) -> float:
     """The fraction of scored labels (those that are not `ignore_index`) predicted exactly."""
     if predictions.shape != labels.shape:
-        raise ValueError(f"predictions {tuple(predictions.shape)} and labels {tuple(labels.shape)} must have "
-                         "the same shape: one prediction per label.")
+        raise ValueError(
+            f"predictions {tuple(predictions.shape)} and labels {tuple(labels.shape)} must have "
+            "the same shape: one prediction per label."
+        )
     scored = labels != ignore_index
     if not bool(scored.any()):
         raise ValueError("There is nothing to score: every label is ignore_index. Pass some real labels.")
@@ -93,14 +95,17 @@ def confusion_matrix(predictions: Sequence[int], labels: Sequence[int], num_clas
     counts = [[0] * num_classes for _ in range(num_classes)]
     for predicted, gold in zip(predictions, labels, strict=True):
         if not (0 <= predicted < num_classes and 0 <= gold < num_classes):
-            raise ValueError(f"class index out of range: predicted {predicted}, gold {gold}, with "
-                             f"{num_classes} classes (0 to {num_classes - 1}).")
+            raise ValueError(
+                f"class index out of range: predicted {predicted}, gold {gold}, with "
+                f"{num_classes} classes (0 to {num_classes - 1})."
+            )
         counts[gold][predicted] += 1
     return counts
 
 
-def classification_scores(predictions: Sequence[int], labels: Sequence[int],
-                          label_names: Sequence[str]) -> ClassificationScores:
+def classification_scores(
+    predictions: Sequence[int], labels: Sequence[int], label_names: Sequence[str]
+) -> ClassificationScores:
     """Accuracy, per-class and macro precision/recall/F1, and the confusion matrix."""
     if not labels:
         raise ValueError("There is nothing to score: no labels were given.")
@@ -136,7 +141,7 @@ class Chunk:
 
 
 def _split_tag(tag: str) -> tuple[str, str]:
-    """"B-PER" -> ("B", "PER"); "O" -> ("O", "")."""
+    """ "B-PER" -> ("B", "PER"); "O" -> ("O", "")."""
     if tag == "O":
         return "O", ""
     prefix, _, kind = tag.partition("-")
@@ -184,8 +189,10 @@ def entity_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[st
     right: collections.Counter[str] = collections.Counter()  # predicted exactly, by type
     for n, (gold_tags, predicted_tags) in enumerate(zip(gold, predicted, strict=True)):
         if len(gold_tags) != len(predicted_tags):
-            raise ValueError(f"sentence {n} has {len(gold_tags)} gold tags but {len(predicted_tags)} predicted; "
-                             "predict one tag per word.")
+            raise ValueError(
+                f"sentence {n} has {len(gold_tags)} gold tags but {len(predicted_tags)} predicted; "
+                "predict one tag per word."
+            )
         gold_chunks, predicted_chunks = set(bio_chunks(gold_tags)), set(bio_chunks(predicted_tags))
         wanted.update(c.type for c in gold_chunks)
         found.update(c.type for c in predicted_chunks)
@@ -251,8 +258,10 @@ def squad_scores(predictions: Mapping[str, str], gold_answers: Mapping[str, Sequ
         raise ValueError("There is nothing to score: no gold questions were given.")
     unknown = set(predictions) - set(gold_answers)
     if unknown:
-        raise ValueError(f"Predictions for questions that have no gold answers: {sorted(unknown)[:5]}; "
-                         "score predictions against the set they were made for.")
+        raise ValueError(
+            f"Predictions for questions that have no gold answers: {sorted(unknown)[:5]}; "
+            "score predictions against the set they were made for."
+        )
     em = sum(exact_match(predictions[q], golds) for q, golds in gold_answers.items() if q in predictions)
     f1 = sum(token_f1(predictions[q], golds) for q, golds in gold_answers.items() if q in predictions)
     return SquadScores(em / len(gold_answers), f1 / len(gold_answers), len(gold_answers))

@@ -39,8 +39,12 @@ class PreTrainingObjective:
     def sums(self, model: nn.Module, batch: PretrainingBatch) -> torch.Tensor:
         """(2,): the summed masked-LM and next-sentence losses."""
         out = model(**batch.as_kwargs())
-        return torch.stack([classification_loss(out.mlm_logits, batch.mlm_labels, "mlm_labels", reduction="sum"),
-                            classification_loss(out.nsp_logits, batch.nsp_labels, "nsp_labels", reduction="sum")])
+        return torch.stack(
+            [
+                classification_loss(out.mlm_logits, batch.mlm_labels, "mlm_labels", reduction="sum"),
+                classification_loss(out.nsp_logits, batch.nsp_labels, "nsp_labels", reduction="sum"),
+            ]
+        )
 
 
 class LabelObjective:
@@ -72,5 +76,6 @@ class SpanObjective:
     def sums(self, model: nn.Module, batch: QABatch) -> torch.Tensor:
         """(1,): the summed span loss."""
         out = model(**batch.as_kwargs())
-        return BertForQuestionAnswering.span_loss(out.start_logits, out.end_logits, batch.start_positions,
-                                                  batch.end_positions, reduction="sum")[None]
+        return BertForQuestionAnswering.span_loss(
+            out.start_logits, out.end_logits, batch.start_positions, batch.end_positions, reduction="sum"
+        )[None]

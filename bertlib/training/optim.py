@@ -36,8 +36,13 @@ def split_for_weight_decay(model: nn.Module) -> ParameterGroups:
     return ParameterGroups(decay, no_decay)
 
 
-def build_optimizer(model: nn.Module, lr: float, weight_decay: float = 0.01,
-                    betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-6) -> torch.optim.AdamW:
+def build_optimizer(
+    model: nn.Module,
+    lr: float,
+    weight_decay: float = 0.01,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-6,
+) -> torch.optim.AdamW:
     """AdamW over two parameter groups: weight decay on matrices and embeddings, none on biases
     and LayerNorm. Defaults are Google's BERT's (eps 1e-6, decay 0.01)."""
     if lr <= 0:
@@ -49,7 +54,9 @@ def build_optimizer(model: nn.Module, lr: float, weight_decay: float = 0.01,
             {"params": [parameters[n] for n in groups.decay], "weight_decay": weight_decay},
             {"params": [parameters[n] for n in groups.no_decay], "weight_decay": 0.0},
         ],
-        lr=lr, betas=betas, eps=eps,
+        lr=lr,
+        betas=betas,
+        eps=eps,
     )
 
 
@@ -65,8 +72,9 @@ class LinearWarmupDecay:
     def __init__(self, warmup_steps: int, total_steps: int):
         """Warm up over `warmup_steps`, reach 0 at `total_steps`."""
         if total_steps < 1 or not 0 <= warmup_steps <= total_steps:
-            raise ValueError(f"Need 0 <= warmup_steps ({warmup_steps}) <= total_steps ({total_steps}) and "
-                             "total_steps >= 1.")
+            raise ValueError(
+                f"Need 0 <= warmup_steps ({warmup_steps}) <= total_steps ({total_steps}) and total_steps >= 1."
+            )
         self.warmup_steps = warmup_steps
         self.total_steps = total_steps
 
@@ -77,7 +85,8 @@ class LinearWarmupDecay:
         return max(0.0, (self.total_steps - step) / max(1, self.total_steps - self.warmup_steps))
 
 
-def build_scheduler(optimizer: torch.optim.Optimizer, warmup_steps: int,
-                    total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+def build_scheduler(
+    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int
+) -> torch.optim.lr_scheduler.LambdaLR:
     """Linear warm-up to the optimiser's lr over `warmup_steps`, then linear decay to 0 at `total_steps`."""
     return torch.optim.lr_scheduler.LambdaLR(optimizer, LinearWarmupDecay(warmup_steps, total_steps))

@@ -70,23 +70,32 @@ class PretrainRunOptions:
     def __post_init__(self) -> None:
         """Refuse a setting of the wrong type or range, naming its option and the fix."""
         if self.preset not in PRESETS:
-            raise BertlibInputError(f"preset={self.preset!r} (--preset) is not a preset; choose one of "
-                                    f"{', '.join(PRESETS)}.")
-        minimums = {"max_seq_length": (8, "--seq-length"), "max_predictions_per_seq": (1, "--max-predictions"),
-                    "dupe_factor": (1, "--dupe-factor"), "held_out_documents": (2, "--held-out-documents")}
+            raise BertlibInputError(
+                f"preset={self.preset!r} (--preset) is not a preset; choose one of {', '.join(PRESETS)}."
+            )
+        minimums = {
+            "max_seq_length": (8, "--seq-length"),
+            "max_predictions_per_seq": (1, "--max-predictions"),
+            "dupe_factor": (1, "--dupe-factor"),
+            "held_out_documents": (2, "--held-out-documents"),
+        }
         for name, (minimum, flag) in minimums.items():
             value = getattr(self, name)
             if not is_whole(value) or value < minimum:
                 raise BertlibInputError(f"{name}={value!r} ({flag}) must be a whole number of at least {minimum}.")
-        for name, flag, fix in (("hidden_size", "--hidden-size", "leave it out for the preset's"),
-                                ("documents", "--documents", "leave it out to train on all documents")):
+        for name, flag, fix in (
+            ("hidden_size", "--hidden-size", "leave it out for the preset's"),
+            ("documents", "--documents", "leave it out to train on all documents"),
+        ):
             value = getattr(self, name)
             if value is not None and (not is_whole(value) or value < 1):
-                raise BertlibInputError(f"{name}={value!r} ({flag}) must be a whole number of at least 1 "
-                                        f"({fix}; None in Python).")
+                raise BertlibInputError(
+                    f"{name}={value!r} ({flag}) must be a whole number of at least 1 ({fix}; None in Python)."
+                )
         if not is_real(self.dropout) or not (math.isfinite(self.dropout) and 0 <= self.dropout < 1):
-            raise BertlibInputError(f"dropout={self.dropout!r} (--dropout) must be a number from 0 up to, "
-                                    "but not including, 1 (e.g. 0.1).")
+            raise BertlibInputError(
+                f"dropout={self.dropout!r} (--dropout) must be a number from 0 up to, but not including, 1 (e.g. 0.1)."
+            )
 
 
 @dataclass(frozen=True)
@@ -100,15 +109,19 @@ class CorpusSplit:
 def split_corpus(documents: Sequence[Document], held_out: int, limit: int | None = None) -> CorpusSplit:
     """The last `held_out` documents for evaluation; the rest (or the first `limit` of them) for training."""
     if not 2 <= held_out <= len(documents) - 2:
-        raise BertlibInputError(f"held_out_documents={held_out} (--held-out-documents) must leave at least 2 "
-                                f"documents on each side of the corpus's {len(documents)}; use 2 to "
-                                f"{len(documents) - 2}.")
+        raise BertlibInputError(
+            f"held_out_documents={held_out} (--held-out-documents) must leave at least 2 "
+            f"documents on each side of the corpus's {len(documents)}; use 2 to "
+            f"{len(documents) - 2}."
+        )
     train = list(documents[:-held_out])
     if limit is not None and not 1 <= limit <= len(train):
         raise BertlibInputError(
             f"documents={limit} (--documents) asks for more training documents than there are: the corpus "
             f"has {len(train)} after the {held_out} held out. Use 1 to {len(train)}, or leave it out for all."
-            if limit > len(train) else f"documents={limit} (--documents) must be at least 1; leave it out for all.")
+            if limit > len(train)
+            else f"documents={limit} (--documents) must be at least 1; leave it out for all."
+        )
     return CorpusSplit(train=train[:limit] if limit else train, held_out=list(documents[-held_out:]))
 
 
@@ -131,11 +144,19 @@ def example_tensors(documents: Sequence[Document], tokenizer: BertTokenizer, con
 
 def model_config(options: PretrainRunOptions, vocab_size: int) -> BertConfig:
     """The preset's sizes, with the vocabulary, positions and dropout the course data needs."""
-    width = {} if options.hidden_size is None else {"hidden_size": options.hidden_size,
-                                                    "intermediate_size": 4 * options.hidden_size}
-    return BertConfig.preset(options.preset, vocab_size=vocab_size, max_position_embeddings=options.max_seq_length,
-                             hidden_dropout_prob=options.dropout, attention_probs_dropout_prob=options.dropout,
-                             **width)
+    width = (
+        {}
+        if options.hidden_size is None
+        else {"hidden_size": options.hidden_size, "intermediate_size": 4 * options.hidden_size}
+    )
+    return BertConfig.preset(
+        options.preset,
+        vocab_size=vocab_size,
+        max_position_embeddings=options.max_seq_length,
+        hidden_dropout_prob=options.dropout,
+        attention_probs_dropout_prob=options.dropout,
+        **width,
+    )
 
 
 @torch.no_grad()
@@ -160,8 +181,13 @@ def evaluate_pretraining(
         nsp_correct += int((out.nsp_logits.argmax(-1) == batch.nsp_labels).sum())
         pairs += len(batch.nsp_labels)
     model.train(was_training)
-    return PreTrainingScores(mlm_accuracy=correct / masked, mlm_perplexity=perplexity(nll / masked),
-                             nsp_accuracy=nsp_correct / pairs, masked_tokens=masked, pairs=pairs)
+    return PreTrainingScores(
+        mlm_accuracy=correct / masked,
+        mlm_perplexity=perplexity(nll / masked),
+        nsp_accuracy=nsp_correct / pairs,
+        masked_tokens=masked,
+        pairs=pairs,
+    )
 
 
 @dataclass
@@ -175,9 +201,12 @@ class PretrainData:
 
 def masking_config(options: PretrainRunOptions, seed: int, dupe_factor: int) -> MaskingConfig:
     """How `create_pretraining_examples` cuts and masks, for these options."""
-    return MaskingConfig(max_seq_length=options.max_seq_length,
-                             max_predictions_per_seq=options.max_predictions_per_seq, dupe_factor=dupe_factor,
-                             seed=seed)
+    return MaskingConfig(
+        max_seq_length=options.max_seq_length,
+        max_predictions_per_seq=options.max_predictions_per_seq,
+        dupe_factor=dupe_factor,
+        seed=seed,
+    )
 
 
 def training_examples(options: PretrainRunOptions, tokenizer: BertTokenizer, seed: int) -> PretrainingBatch:
@@ -209,8 +238,14 @@ class PretrainRun:
     held_out: PretrainingBatch  # the held-out examples the scores are of
 
 
-def pretrain(options: PretrainRunOptions, config: TrainingConfig, *, out_dir: str | Path | None = None,
-             resume_from: str | Path | None = None, data: PretrainData | None = None) -> PretrainRun:
+def pretrain(
+    options: PretrainRunOptions,
+    config: TrainingConfig,
+    *,
+    out_dir: str | Path | None = None,
+    resume_from: str | Path | None = None,
+    data: PretrainData | None = None,
+) -> PretrainRun:
     """Pre-train a fresh BERT (seeded by `config.seed`) with MLM + NSP, evaluating on the held-out
     documents every `config.eval_every` steps and at the end. Saves nothing by itself except
     OUT/checkpoint (see Trainer); call `save_pretrained_run` to write the finished model."""
@@ -220,12 +255,22 @@ def pretrain(options: PretrainRunOptions, config: TrainingConfig, *, out_dir: st
 
     def evaluate(m: BertForPreTraining) -> dict[str, float]:
         scores = evaluate_pretraining(m, data.held_out)
-        return {"mlm_accuracy": scores.mlm_accuracy, "mlm_perplexity": scores.mlm_perplexity,
-                "nsp_accuracy": scores.nsp_accuracy}
+        return {
+            "mlm_accuracy": scores.mlm_accuracy,
+            "mlm_perplexity": scores.mlm_perplexity,
+            "nsp_accuracy": scores.nsp_accuracy,
+        }
 
-    trainer = Trainer(model, data.train, PreTrainingObjective(), config.labelled("pre-training"),
-                      evaluate=evaluate, out_dir=out_dir, resume_from=resume_from,
-                      run_options=resume_options_of(options))
+    trainer = Trainer(
+        model,
+        data.train,
+        PreTrainingObjective(),
+        config.labelled("pre-training"),
+        evaluate=evaluate,
+        out_dir=out_dir,
+        resume_from=resume_from,
+        run_options=resume_options_of(options),
+    )
     history = trainer.run()
     return PretrainRun(model, history, evaluate_pretraining(model, data.held_out), data.tokenizer, data.held_out)
 
@@ -239,16 +284,27 @@ def save_pretrained_run(run: PretrainRun, options: PretrainRunOptions, out_dir: 
     save_model_files(run.model, out_dir)
     save_vocab(run.tokenizer.vocab, out_dir / "vocab.txt")
     held_out = {name: tensor.contiguous() for name, tensor in run.held_out.as_kwargs().items()}
-    atomic_write(out_dir / HELD_OUT_FILE, lambda path: save_file(held_out, path),
-                 needed_bytes=sum(t.numel() * t.element_size() for t in held_out.values()))
-    record = {**record, "options": asdict(options), "held_out": asdict(run.scores),
-              "sha256": file_sha256(out_dir / "model.safetensors"),
-              "steps_done": run.history.steps[-1] if run.history.steps else 0}
+    atomic_write(
+        out_dir / HELD_OUT_FILE,
+        lambda path: save_file(held_out, path),
+        needed_bytes=sum(t.numel() * t.element_size() for t in held_out.values()),
+    )
+    record = {
+        **record,
+        "options": asdict(options),
+        "held_out": asdict(run.scores),
+        "sha256": file_sha256(out_dir / "model.safetensors"),
+        "steps_done": run.history.steps[-1] if run.history.steps else 0,
+    }
     atomic_write_json(out_dir / RUN_FILE, record)
     steps = record.get("steps")
-    write_run_state(out_dir, finished=not run.history.interrupted, step=record["steps_done"],
-                    **({"steps": steps} if steps is not None else {}),
-                    **({"reason": "it was stopped (Ctrl-C) before its last step"} if run.history.interrupted else {}))
+    write_run_state(
+        out_dir,
+        finished=not run.history.interrupted,
+        step=record["steps_done"],
+        **({"steps": steps} if steps is not None else {}),
+        **({"reason": "it was stopped (Ctrl-C) before its last step"} if run.history.interrupted else {}),
+    )
     return out_dir
 
 
@@ -257,13 +313,19 @@ def save_pretrained_run(run: PretrainRun, options: PretrainRunOptions, out_dir: 
 #: Fixed steps so that printed numbers repeat under nbval; benchmarks/bench_training.py checks
 #: that it stays under a minute on 2 cores and reaches held-out MLM accuracy >= 0.5.
 LIVE_DEMO_OPTIONS = PretrainRunOptions(hidden_size=64, dupe_factor=1, dropout=0.0)
-LIVE_DEMO_CONFIG = TrainingConfig(steps=800, batch_size=64, lr=4e-3, warmup_steps=100, eval_every=100,
-                                  description="pre-training (live)")
+LIVE_DEMO_CONFIG = TrainingConfig(
+    steps=800, batch_size=64, lr=4e-3, warmup_steps=100, eval_every=100, description="pre-training (live)"
+)
 
 
 def live_pretraining_demo(steps: int = LIVE_DEMO_CONFIG.steps, seed: int = 0, progress: bool = True) -> PretrainRun:
     """Pre-train a narrow tiny BERT from scratch for about a minute, evaluating every 100 steps:
     `run.history.metric("mlm_accuracy")` against `run.history.evaluation_steps` shows it learn."""
-    config = replace(LIVE_DEMO_CONFIG, steps=steps, seed=seed, progress=progress,
-                     warmup_steps=min(LIVE_DEMO_CONFIG.warmup_steps, steps))
+    config = replace(
+        LIVE_DEMO_CONFIG,
+        steps=steps,
+        seed=seed,
+        progress=progress,
+        warmup_steps=min(LIVE_DEMO_CONFIG.warmup_steps, steps),
+    )
     return pretrain(LIVE_DEMO_OPTIONS, config)

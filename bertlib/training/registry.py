@@ -38,8 +38,14 @@ class TaskBudget:
 
     def config(self, seed: int = 0, lr: float | None = None, progress: bool = True) -> TrainingConfig:
         """The loop's settings for one run of this budget."""
-        return TrainingConfig(steps=self.steps, batch_size=self.batch_size, lr=lr or self.lr, seed=seed,
-                              warmup_steps=int(self.warmup_fraction * self.steps), progress=progress)
+        return TrainingConfig(
+            steps=self.steps,
+            batch_size=self.batch_size,
+            lr=lr or self.lr,
+            seed=seed,
+            warmup_steps=int(self.warmup_fraction * self.steps),
+            progress=progress,
+        )
 
 
 @dataclass(frozen=True)
@@ -77,11 +83,14 @@ def register_task(spec: TaskSpec) -> TaskSpec:
     """Add a task to the registry (a name may be registered once); returns `spec`."""
     class_name = getattr(spec.task_class, "name", None)
     if class_name != spec.name:
-        raise BertlibInputError(f"TaskSpec {spec.name!r} names the class {spec.task_class.__name__}, whose `name` is "
-                                f"{class_name!r}; give the class name = {spec.name!r} (runs check that they agree).")
+        raise BertlibInputError(
+            f"TaskSpec {spec.name!r} names the class {spec.task_class.__name__}, whose `name` is "
+            f"{class_name!r}; give the class name = {spec.name!r} (runs check that they agree)."
+        )
     if spec.name in _TASKS:
-        raise BertlibInputError(f"A task named {spec.name!r} is already registered; choose another name or "
-                                "unregister_task it first.")
+        raise BertlibInputError(
+            f"A task named {spec.name!r} is already registered; choose another name or unregister_task it first."
+        )
     _TASKS[spec.name] = spec
     return spec
 

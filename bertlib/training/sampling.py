@@ -38,11 +38,15 @@ class BatchOrder:
     def __post_init__(self) -> None:
         """Refuse a batch that cannot be split over the processes, or more than the examples."""
         if self.global_batch % self.world_size:
-            raise ValueError(f"A micro-batch of {self.global_batch} examples cannot be split evenly over "
-                             f"{self.world_size} processes; choose a batch size divisible by {self.world_size}.")
+            raise ValueError(
+                f"A micro-batch of {self.global_batch} examples cannot be split evenly over "
+                f"{self.world_size} processes; choose a batch size divisible by {self.world_size}."
+            )
         if self.batches_per_epoch < 1:
-            raise ValueError(f"There are {self.num_examples} examples, fewer than one micro-batch of "
-                             f"{self.global_batch}; lower the batch size or make more examples.")
+            raise ValueError(
+                f"There are {self.num_examples} examples, fewer than one micro-batch of "
+                f"{self.global_batch}; lower the batch size or make more examples."
+            )
 
     @property
     def batches_per_epoch(self) -> int:
@@ -59,9 +63,9 @@ class BatchOrder:
         the whole run, across epochs)."""
         epoch, within = divmod(position, self.batches_per_epoch)
         start = within * self.global_batch
-        global_indices = self.epoch_permutation(epoch)[start:start + self.global_batch]
+        global_indices = self.epoch_permutation(epoch)[start : start + self.global_batch]
         share = self.global_batch // self.world_size
-        return global_indices[self.rank * share:(self.rank + 1) * share]
+        return global_indices[self.rank * share : (self.rank + 1) * share]
 
 
 def batch_at(examples: B, order: BatchOrder, position: int) -> B:
@@ -71,5 +75,7 @@ def batch_at(examples: B, order: BatchOrder, position: int) -> B:
 
 def batches_in_order(examples: B, batch_size: int) -> list[B]:
     """The examples in their own order, in batches (the last may be smaller): for evaluation."""
-    return [examples.select(slice(start, start + batch_size)).trim_padding()
-            for start in range(0, len(examples), batch_size)]
+    return [
+        examples.select(slice(start, start + batch_size)).trim_padding()
+        for start in range(0, len(examples), batch_size)
+    ]

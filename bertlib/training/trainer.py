@@ -82,34 +82,46 @@ class TrainingConfig:
         for name, minimum in WHOLE_NUMBERS.items():
             value = getattr(self, name)
             if not is_whole(value) or value < minimum:
-                raise BertlibInputError(f"{name}={value!r} ({_flag(name)}) must be a whole number of at least "
-                                        f"{minimum}{WHOLE_NUMBER_HINTS.get(name, '')}.")
+                raise BertlibInputError(
+                    f"{name}={value!r} ({_flag(name)}) must be a whole number of at least "
+                    f"{minimum}{WHOLE_NUMBER_HINTS.get(name, '')}."
+                )
         if not is_real(self.lr) or not math.isfinite(self.lr) or self.lr <= 0:
             raise BertlibInputError(f"lr={self.lr!r} (--lr) must be a finite number above 0, e.g. 1e-3.")
         if not is_real(self.weight_decay) or not math.isfinite(self.weight_decay) or self.weight_decay < 0:
-            raise BertlibInputError(f"weight_decay={self.weight_decay!r} (--weight-decay) must be a finite "
-                                    "number of at least 0 (0: no decay).")
-        if self.max_grad_norm is not None and (not is_real(self.max_grad_norm)
-                                               or not math.isfinite(self.max_grad_norm) or self.max_grad_norm <= 0):
+            raise BertlibInputError(
+                f"weight_decay={self.weight_decay!r} (--weight-decay) must be a finite "
+                "number of at least 0 (0: no decay)."
+            )
+        if self.max_grad_norm is not None and (
+            not is_real(self.max_grad_norm) or not math.isfinite(self.max_grad_norm) or self.max_grad_norm <= 0
+        ):
             raise BertlibInputError(
                 f"max_grad_norm={self.max_grad_norm!r} (--max-grad-norm) must be a finite number above 0; a "
-                "negative one would flip the gradients. Turn clipping off with None (on the command line, 0).")
+                "negative one would flip the gradients. Turn clipping off with None (on the command line, 0)."
+            )
         for name in ("bf16", "compile", "progress", "print_evaluations"):
             if not isinstance(getattr(self, name), bool):
                 raise BertlibInputError(f"{name}={getattr(self, name)!r} must be True or False.")
         for name in ("device", "compile_backend"):
             if not isinstance(getattr(self, name), str):
-                raise BertlibInputError(f"{name}={getattr(self, name)!r} must be a string, e.g. {name}='cpu'."
-                                        if name == "device" else f"{name}={getattr(self, name)!r} must be a string.")
+                raise BertlibInputError(
+                    f"{name}={getattr(self, name)!r} must be a string, e.g. {name}='cpu'."
+                    if name == "device"
+                    else f"{name}={getattr(self, name)!r} must be a string."
+                )
         if self.description is not None and not isinstance(self.description, str):
             raise BertlibInputError(f"description={self.description!r} must be a string or None.")
         if self.batch_size % self.accumulation_steps:
             raise BertlibInputError(
                 f"batch_size={self.batch_size} (--batch-size) is not divisible by accumulation_steps="
-                f"{self.accumulation_steps} (--accumulation-steps); each micro-batch must be the same size.")
+                f"{self.accumulation_steps} (--accumulation-steps); each micro-batch must be the same size."
+            )
         if self.warmup_steps > self.steps:
-            raise BertlibInputError(f"warmup_steps={self.warmup_steps} (--warmup-steps) is longer than the run "
-                                    f"(steps={self.steps}, --steps); use at most {self.steps}.")
+            raise BertlibInputError(
+                f"warmup_steps={self.warmup_steps} (--warmup-steps) is longer than the run "
+                f"(steps={self.steps}, --steps); use at most {self.steps}."
+            )
 
     def labelled(self, description: str) -> TrainingConfig:
         """This config, with `description` as the progress bar's label unless it already has one."""
@@ -117,13 +129,31 @@ class TrainingConfig:
 
 
 #: TrainingConfig's whole-number fields and their smallest values.
-WHOLE_NUMBERS = {"steps": 1, "batch_size": 1, "warmup_steps": 0, "accumulation_steps": 1, "eval_every": 0,
-                 "checkpoint_every": 0, "seed": 0}
-WHOLE_NUMBER_HINTS = {"eval_every": " (0: evaluate only after the last step)",
-                      "checkpoint_every": " (0: save only at the end and on Ctrl-C)"}
+WHOLE_NUMBERS = {
+    "steps": 1,
+    "batch_size": 1,
+    "warmup_steps": 0,
+    "accumulation_steps": 1,
+    "eval_every": 0,
+    "checkpoint_every": 0,
+    "seed": 0,
+}
+WHOLE_NUMBER_HINTS = {
+    "eval_every": " (0: evaluate only after the last step)",
+    "checkpoint_every": " (0: save only at the end and on Ctrl-C)",
+}
 #: The TrainingConfig fields a resumed run must share with the run it continues.
-RESUMED_FIELDS = ("steps", "batch_size", "lr", "warmup_steps", "weight_decay", "max_grad_norm",
-                  "accumulation_steps", "seed", "bf16")
+RESUMED_FIELDS = (
+    "steps",
+    "batch_size",
+    "lr",
+    "warmup_steps",
+    "weight_decay",
+    "max_grad_norm",
+    "accumulation_steps",
+    "seed",
+    "bf16",
+)
 
 
 def is_whole(value: Any) -> bool:
@@ -156,8 +186,10 @@ def plain(value: Any) -> Any:
 def resume_options(config: TrainingConfig, run_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """The options a checkpoint records and a resume must repeat: the config's RESUMED_FIELDS and
     the caller's own (the model and data options)."""
-    return {name: plain(value) for name, value in
-            {**{name: getattr(config, name) for name in RESUMED_FIELDS}, **(run_options or {})}.items()}
+    return {
+        name: plain(value)
+        for name, value in {**{name: getattr(config, name) for name in RESUMED_FIELDS}, **(run_options or {})}.items()
+    }
 
 
 class NonFiniteError(BertlibInputError):
@@ -234,31 +266,46 @@ class History:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
         """A history read back from `to_dict`'s data."""
-        data = dict(data, terms=tuple(data["terms"]),
-                    evaluations=[Evaluation(**e) for e in data["evaluations"]])
+        data = dict(data, terms=tuple(data["terms"]), evaluations=[Evaluation(**e) for e in data["evaluations"]])
         return cls(**data)
 
 
 class Trainer(Generic[ModelT]):
     """One training run. Build it, then `run()`; `train()` does both."""
 
-    def __init__(self, model: ModelT, examples: Batch, objective: Objective, config: TrainingConfig,
-                 *, evaluate: Evaluate[ModelT] | None = None, out_dir: str | Path | None = None,
-                 resume_from: str | Path | None = None, group: ProcessGroup | None = None,
-                 run_options: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        model: ModelT,
+        examples: Batch,
+        objective: Objective,
+        config: TrainingConfig,
+        *,
+        evaluate: Evaluate[ModelT] | None = None,
+        out_dir: str | Path | None = None,
+        resume_from: str | Path | None = None,
+        group: ProcessGroup | None = None,
+        run_options: dict[str, Any] | None = None,
+    ):
         """Set up the model, its optimiser and schedule, the batch order and (with `resume_from`) the saved state."""
         self.config, self.objective, self.examples, self.evaluate = config, objective, examples, evaluate
         self.run_options = resume_options(config, run_options)  # recorded in checkpoints, checked on resume
         self.group = group or start_processes(config.device)
         self.out_dir = Path(out_dir) if out_dir is not None else None
         if self.out_dir is not None and self.out_dir.exists() and not self.out_dir.is_dir():
-            raise BertlibInputError(f"out_dir={str(self.out_dir)!r} (--out) is a file, not a folder; checkpoints "
-                                    "could not be saved there. Give a folder (it is made if missing).")
+            raise BertlibInputError(
+                f"out_dir={str(self.out_dir)!r} (--out) is a file, not a folder; checkpoints "
+                "could not be saved there. Give a folder (it is made if missing)."
+            )
         self.model = model.to(self.group.device)
         self.optimizer = build_optimizer(self.model, config.lr, config.weight_decay)
         self.scheduler = build_scheduler(self.optimizer, config.warmup_steps, config.steps)
-        self.order = BatchOrder(len(examples), config.batch_size // config.accumulation_steps,
-                                config.seed, self.group.rank, self.group.world_size)
+        self.order = BatchOrder(
+            len(examples),
+            config.batch_size // config.accumulation_steps,
+            config.seed,
+            self.group.rank,
+            self.group.world_size,
+        )
         self.history = History(terms=tuple(objective.terms))
         self.step = 0
         torch.manual_seed(config.seed)  # dropout's stream, whatever drew from torch before
@@ -326,14 +373,22 @@ class Trainer(Generic[ModelT]):
 
     def _divergence_message(self, terms: torch.Tensor, norm: float) -> str:
         parts = ", ".join(f"{name} {value:.4g}" for name, value in zip(self.history.terms, terms.tolist(), strict=True))
-        what = (f"the loss is not a finite number ({parts})" if not bool(torch.isfinite(terms).all())
-                else f"the gradient norm is {norm} (loss: {parts})")
-        kept = (f"the last checkpoint, {self.history.checkpoint}, is untouched" if self.history.checkpoint
-                else "no checkpoint had been saved")
-        return (f"Training diverged at step {self.step + 1} of {self.config.steps}: {what}. That step was not "
-                f"applied and nothing was saved; {kept}. Lower the learning rate (--lr, now "
-                f"{self.config.lr:g}), keep gradient clipping on (--max-grad-norm 1.0), or look for bad "
-                "values in the data.")
+        what = (
+            f"the loss is not a finite number ({parts})"
+            if not bool(torch.isfinite(terms).all())
+            else f"the gradient norm is {norm} (loss: {parts})"
+        )
+        kept = (
+            f"the last checkpoint, {self.history.checkpoint}, is untouched"
+            if self.history.checkpoint
+            else "no checkpoint had been saved"
+        )
+        return (
+            f"Training diverged at step {self.step + 1} of {self.config.steps}: {what}. That step was not "
+            f"applied and nothing was saved; {kept}. Lower the learning rate (--lr, now "
+            f"{self.config.lr:g}), keep gradient clipping on (--max-grad-norm 1.0), or look for bad "
+            "values in the data."
+        )
 
     def _batch(self, position: int) -> Batch:
         return batch_at(self.examples, self.order, position).to(self.group.device, non_blocking=True)
@@ -355,9 +410,11 @@ class Trainer(Generic[ModelT]):
         self.history.interrupted = True
         where = self.save(self.out_dir or Path("runs") / "interrupted")
         if self.group.is_main:
-            tqdm.write(f"Stopped at step {self.step} of {self.config.steps}. Saved a checkpoint to {where}; "
-                       f"the returned history covers the {self.step} steps done. To go on, resume from it "
-                       f"(Python: resume_from={str(where)!r}; command line: --resume {where}).")
+            tqdm.write(
+                f"Stopped at step {self.step} of {self.config.steps}. Saved a checkpoint to {where}; "
+                f"the returned history covers the {self.step} steps done. To go on, resume from it "
+                f"(Python: resume_from={str(where)!r}; command line: --resume {where})."
+            )
 
     # -- evaluation and checkpoints ---------------------------------------------------------------
 
@@ -380,9 +437,14 @@ class Trainer(Generic[ModelT]):
         path = Path(out_dir) / "checkpoint"
         if self.group.is_main:
             self.history.checkpoint = str(path)
-            state = TrainingState(step=self.step, data_position=self.step * self.config.accumulation_steps,
-                                  optimizer=self.optimizer.state_dict(), scheduler=self.scheduler.state_dict(),
-                                  history=self.history.to_dict(), options=self.run_options)
+            state = TrainingState(
+                step=self.step,
+                data_position=self.step * self.config.accumulation_steps,
+                optimizer=self.optimizer.state_dict(),
+                scheduler=self.scheduler.state_dict(),
+                history=self.history.to_dict(),
+                options=self.run_options,
+            )
             save_checkpoint(path, self.model, state)  # the bare model: only ddp_model is wrapped
         return path
 
@@ -392,8 +454,10 @@ class Trainer(Generic[ModelT]):
             check_same_options(path, state.options, self.run_options)
         saved_total = state.scheduler["lr_lambdas"][0]["total_steps"]
         if saved_total != self.config.steps:
-            raise ValueError(f"{path} belongs to a run of {saved_total} steps, but this run asks for "
-                             f"{self.config.steps}; resume with the same number of steps (--steps {saved_total}).")
+            raise ValueError(
+                f"{path} belongs to a run of {saved_total} steps, but this run asks for "
+                f"{self.config.steps}; resume with the same number of steps (--steps {saved_total})."
+            )
         if state.data_position != state.step * self.config.accumulation_steps:
             raise ValueError(f"{path} was trained with another accumulation_steps; resume with the same one.")
         load_checkpoint_weights(path, self.model)
@@ -417,19 +481,30 @@ class Trainer(Generic[ModelT]):
         return self.ddp_model.no_sync()
 
     def _progress_bar(self) -> tqdm:
-        return tqdm(total=self.config.steps, initial=self.step, desc=self.config.description or "training",
-                    disable=not (self.config.progress and self.group.is_main), leave=True)
+        return tqdm(
+            total=self.config.steps,
+            initial=self.step,
+            desc=self.config.description or "training",
+            disable=not (self.config.progress and self.group.is_main),
+            leave=True,
+        )
 
 
-def train(model: ModelT, examples: Batch, objective: Objective, config: TrainingConfig, *,
-          evaluate: Evaluate[ModelT] | None = None, out_dir: str | Path | None = None,
-          resume_from: str | Path | None = None) -> History:
+def train(
+    model: ModelT,
+    examples: Batch,
+    objective: Objective,
+    config: TrainingConfig,
+    *,
+    evaluate: Evaluate[ModelT] | None = None,
+    out_dir: str | Path | None = None,
+    resume_from: str | Path | None = None,
+) -> History:
     """Train `model` on `examples` (one `Batch` of N rows, with its labels) to minimise `objective`.
 
     evaluate(model) -> metrics runs every `config.eval_every` steps and after the last; out_dir
     receives OUT/checkpoint (on schedule, at the end, and on KeyboardInterrupt); resume_from
     continues from such a checkpoint, bit-identically on CPU. Returns the History.
     """
-    trainer = Trainer(model, examples, objective, config, evaluate=evaluate, out_dir=out_dir,
-                      resume_from=resume_from)
+    trainer = Trainer(model, examples, objective, config, evaluate=evaluate, out_dir=out_dir, resume_from=resume_from)
     return trainer.run()

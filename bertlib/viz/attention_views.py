@@ -92,8 +92,9 @@ def draw_neuron_view(trace: AttentionTrace, layer: int, head: int, query_index: 
     product_limit = float(numbers.elementwise.abs().max()) or 1.0
 
     query_ax = figure.add_subplot(grid[0, 0])
-    query_ax.imshow(as_array(numbers.query)[None], cmap=SIGNED_CMAP, vmin=-vector_limit, vmax=vector_limit,
-                    aspect="auto")
+    query_ax.imshow(
+        as_array(numbers.query)[None], cmap=SIGNED_CMAP, vmin=-vector_limit, vmax=vector_limit, aspect="auto"
+    )
     query_ax.set_yticks([0], labels=[tokens[query_index]])
     query_ax.set_xticks([])
     query_ax.set_title(f"query q  ({head_size} dims)")
@@ -137,9 +138,11 @@ def _strongest(tokens: Sequence[str], weights: np.ndarray, count: int = 3) -> st
 def neuron_view_summary(trace: AttentionTrace, layer: int, head: int, query_index: int) -> str:
     """One sentence a screen reader reads for the neuron view: where this query's weight goes."""
     weights = as_array(neuron_view_numbers(trace, layer, head, query_index).weights)
-    return (f"Neuron view, layer {layer}, head {head}: the query {trace.tokens[query_index]!r} (position "
-            f"{query_index}) against the keys of {len(trace.tokens)} tokens, as q, k, q × k, q · k and the "
-            f"softmax. Most weight goes to {_strongest(trace.tokens, weights)}.")
+    return (
+        f"Neuron view, layer {layer}, head {head}: the query {trace.tokens[query_index]!r} (position "
+        f"{query_index}) against the keys of {len(trace.tokens)} tokens, as q, k, q × k, q · k and the "
+        f"softmax. Most weight goes to {_strongest(trace.tokens, weights)}."
+    )
 
 
 def neuron_view_table(trace: AttentionTrace, layer: int, head: int, query_index: int) -> Table:
@@ -147,13 +150,16 @@ def neuron_view_table(trace: AttentionTrace, layer: int, head: int, query_index:
     numbers = neuron_view_numbers(trace, layer, head, query_index)
     scores, weights = as_array(numbers.scores), as_array(numbers.weights)
     rows = [(str(j), token, f"{scores[j]:.2f}", f"{weights[j]:.3f}") for j, token in enumerate(trace.tokens)]
-    caption = (f"Layer {layer}, head {head}, query {trace.tokens[query_index]!r} (position {query_index}): "
-               f"score q · k and weight softmax(q · k / √{numbers.query.shape[-1]}) for every key")
+    caption = (
+        f"Layer {layer}, head {head}, query {trace.tokens[query_index]!r} (position {query_index}): "
+        f"score q · k and weight softmax(q · k / √{numbers.query.shape[-1]}) for every key"
+    )
     return Table(caption, ("position", "key token", "q · k", "weight"), rows)
 
 
-def draw_head_view(trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None,
-                   query_index: int | None = None) -> Figure:
+def draw_head_view(
+    trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None, query_index: int | None = None
+) -> Figure:
     """One layer's attention as lines from each query token (left) to each key token (right).
 
     A line's opacity is its weight; each head has its own colour. `query_index` keeps only the
@@ -174,8 +180,15 @@ def draw_head_view(trace: AttentionTrace, layer: int, heads: Sequence[int] | Non
     for side, align in [(0, "right"), (1, "left")]:
         for i, token in enumerate(tokens):
             bold = query_index is not None and side == 0 and i == query_index
-            ax.text(side + (-0.05 if side == 0 else 0.05), i, token, ha=align, va="center",
-                    fontsize=10, fontweight="bold" if bold else "normal")
+            ax.text(
+                side + (-0.05 if side == 0 else 0.05),
+                i,
+                token,
+                ha=align,
+                va="center",
+                fontsize=10,
+                fontweight="bold" if bold else "normal",
+            )
     ax.text(-0.05, -1.1, "query", ha="right", va="center", fontsize=9, color="gray", style="italic")
     ax.text(1.05, -1.1, "key", ha="left", va="center", fontsize=9, color="gray", style="italic")
     ax.set_xlim(-0.6, 1.6)
@@ -188,14 +201,17 @@ def draw_head_view(trace: AttentionTrace, layer: int, heads: Sequence[int] | Non
     return describe(figure, head_view_summary(trace, layer, heads, query_index))
 
 
-def head_view_summary(trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None,
-                      query_index: int | None = None) -> str:
+def head_view_summary(
+    trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None, query_index: int | None = None
+) -> str:
     """One sentence for the head view: what the lines join, and the strongest ones."""
     heads = list(range(trace.num_heads)) if heads is None else list(heads)
     which = "every query token" if query_index is None else f"the query {trace.tokens[query_index]!r}"
-    text = (f"Head view, layer {layer}, head{'s' if len(heads) != 1 else ''} "
-            f"{', '.join(map(str, heads)) or 'none'}: lines from {which} on the left to the key tokens on "
-            f"the right, as opaque as the attention weight, over {len(trace.tokens)} tokens.")
+    text = (
+        f"Head view, layer {layer}, head{'s' if len(heads) != 1 else ''} "
+        f"{', '.join(map(str, heads)) or 'none'}: lines from {which} on the left to the key tokens on "
+        f"the right, as opaque as the attention weight, over {len(trace.tokens)} tokens."
+    )
     if query_index is not None:
         for head in heads:
             weights = as_array(trace.attentions[layer, head, query_index])  # (T,)
@@ -203,8 +219,9 @@ def head_view_summary(trace: AttentionTrace, layer: int, heads: Sequence[int] | 
     return text
 
 
-def head_view_table(trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None,
-                    query_index: int | None = None) -> Table:
+def head_view_table(
+    trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None, query_index: int | None = None
+) -> Table:
     """The head view's numbers: for each head and query token, its two strongest keys."""
     heads = list(range(trace.num_heads)) if heads is None else list(heads)
     queries = range(len(trace.tokens)) if query_index is None else [query_index]
@@ -213,8 +230,16 @@ def head_view_table(trace: AttentionTrace, layer: int, heads: Sequence[int] | No
         weights = as_array(trace.attentions[layer, head])  # (T, T)
         for i in queries:
             first, second = np.argsort(-weights[i], kind="stable")[:2]
-            rows.append((str(head), f"{i}: {trace.tokens[i]}", f"{first}: {trace.tokens[first]}",
-                         f"{weights[i, first]:.2f}", f"{second}: {trace.tokens[second]}", f"{weights[i, second]:.2f}"))
+            rows.append(
+                (
+                    str(head),
+                    f"{i}: {trace.tokens[i]}",
+                    f"{first}: {trace.tokens[first]}",
+                    f"{weights[i, first]:.2f}",
+                    f"{second}: {trace.tokens[second]}",
+                    f"{weights[i, second]:.2f}",
+                )
+            )
     caption = f"Layer {layer}: each query token's two strongest keys, per head"
     return Table(caption, ("head", "query", "strongest key", "weight", "next key", "weight"), rows)
 
@@ -225,8 +250,12 @@ def _head_color(head: int):
 
 def draw_model_view(trace: AttentionTrace, *, cell_size: float = 1.1) -> Figure:
     """Every layer (rows) × every head (columns) as a small query × key weight map."""
-    figure, axes = plt.subplots(trace.num_layers, trace.num_heads, squeeze=False,
-                                figsize=(cell_size * trace.num_heads, cell_size * trace.num_layers))
+    figure, axes = plt.subplots(
+        trace.num_layers,
+        trace.num_heads,
+        squeeze=False,
+        figsize=(cell_size * trace.num_heads, cell_size * trace.num_layers),
+    )
     for layer in range(trace.num_layers):
         for head in range(trace.num_heads):
             ax = axes[layer, head]
@@ -244,9 +273,11 @@ def draw_model_view(trace: AttentionTrace, *, cell_size: float = 1.1) -> Figure:
 def model_view_summary(trace: AttentionTrace) -> str:
     """One sentence for the model view: its grid, and the key that draws the most attention."""
     mean = as_array(trace.attentions).mean(axis=(0, 1, 2))  # (T,): mean weight each key receives
-    return (f"Model view: a grid of {trace.num_layers} layers × {trace.num_heads} heads, each a small query × "
-            f"key map of the attention weights over {len(trace.tokens)} tokens. Averaged over every layer, "
-            f"head and query, most weight goes to {_strongest(trace.tokens, mean)}.")
+    return (
+        f"Model view: a grid of {trace.num_layers} layers × {trace.num_heads} heads, each a small query × "
+        f"key map of the attention weights over {len(trace.tokens)} tokens. Averaged over every layer, "
+        f"head and query, most weight goes to {_strongest(trace.tokens, mean)}."
+    )
 
 
 def model_view_table(trace: AttentionTrace) -> Table:
@@ -279,9 +310,11 @@ def head_patterns(traces: Sequence[AttentionTrace]) -> list[HeadPattern]:
     if isinstance(traces, AttentionTrace):
         traces = [traces]
     if not isinstance(traces, (list, tuple)) or not traces or not all(isinstance(t, AttentionTrace) for t in traces):
-        raise ValueError("head_patterns needs a list of at least one AttentionTrace (from trace_attention); "
-                         f"got a {type(traces).__name__}. "
-                         "Pass [trace_attention(model, tokenizer, text) for text in texts].")
+        raise ValueError(
+            "head_patterns needs a list of at least one AttentionTrace (from trace_attention); "
+            f"got a {type(traces).__name__}. "
+            "Pass [trace_attention(model, tokenizer, text) for text in texts]."
+        )
     first = traces[0]
     rows = []
     for layer in range(first.num_layers):

@@ -45,17 +45,23 @@ def masking_view(shown: Sequence[str], positions: Sequence[int], labels: Sequenc
     `.masked_labels`). A random token that happens to be the original counts as unchanged: the
     model cannot tell them apart either."""
     if isinstance(shown, str):
-        raise ValueError(f"shown is the string {shown!r}, which would be read one character at a time; pass the "
-                         "example's list of tokens (PretrainingExample.tokens).")
+        raise ValueError(
+            f"shown is the string {shown!r}, which would be read one character at a time; pass the "
+            "example's list of tokens (PretrainingExample.tokens)."
+        )
     bad = [p for p in positions if isinstance(p, bool) or not isinstance(p, Integral)]
     if bad:
-        raise ValueError(f"Masked positions must be whole numbers (token indices); got {bad[0]!r}. Pass "
-                         "PretrainingExample.masked_positions, or convert with int().")
+        raise ValueError(
+            f"Masked positions must be whole numbers (token indices); got {bad[0]!r}. Pass "
+            "PretrainingExample.masked_positions, or convert with int()."
+        )
     if len(set(positions)) != len(positions):
         raise ValueError(f"Masked positions {list(positions)} repeat a position; each token is chosen at most once.")
     if len(positions) != len(labels):
-        raise ValueError(f"Got {len(positions)} masked positions but {len(labels)} labels; "
-                         "give the original token of every masked position.")
+        raise ValueError(
+            f"Got {len(positions)} masked positions but {len(labels)} labels; "
+            "give the original token of every masked position."
+        )
     if positions and not 0 <= min(positions) <= max(positions) < len(shown):
         raise ValueError(f"Masked positions {list(positions)} fall outside the {len(shown)} tokens.")
     original = list(shown)
@@ -71,8 +77,9 @@ def masking_view(shown: Sequence[str], positions: Sequence[int], labels: Sequenc
     return MaskingView(list(shown), original, roles)
 
 
-def draw_masking(views: Sequence[MaskingView], *, per_row: int = 14, titles: Sequence[str] | None = None,
-                 title: str = "") -> Figure:
+def draw_masking(
+    views: Sequence[MaskingView], *, per_row: int = 14, titles: Sequence[str] | None = None, title: str = ""
+) -> Figure:
     """Each example as rows of `per_row` tokens, coloured by role; under a chosen token, the original
     it must be predicted as. Every token is drawn: long examples take more rows."""
     if not views:
@@ -80,8 +87,9 @@ def draw_masking(views: Sequence[MaskingView], *, per_row: int = 14, titles: Seq
     if titles is not None and len(titles) != len(views):
         raise ValueError(f"Got {len(titles)} titles for {len(views)} examples; give one per example or none.")
     if isinstance(per_row, bool) or not isinstance(per_row, int) or per_row < 1:
-        raise ValueError(f"per_row={per_row!r} must be a whole number of at least 1 (tokens per drawn row; "
-                         "default 14).")
+        raise ValueError(
+            f"per_row={per_row!r} must be a whole number of at least 1 (tokens per drawn row; default 14)."
+        )
     layout = []  # (example, first token) per drawn row
     for index, view in enumerate(views):
         layout += [(index, start) for start in range(0, len(view.shown), per_row)]
@@ -97,51 +105,86 @@ def draw_masking(views: Sequence[MaskingView], *, per_row: int = 14, titles: Seq
             ax.text(0, y - 0.12, label, fontsize=10, fontweight="bold", va="bottom")
         for column, position in enumerate(range(start, min(start + per_row, len(view.shown)))):
             role = view.roles[position]
-            ax.add_patch(Rectangle((column + 0.04, y + 0.04), 0.92, 0.5, facecolor=ROLE_COLOURS[role],
-                                   edgecolor="#BBBBBB" if role == NOT_CHOSEN else "#444444", linewidth=0.8))
+            ax.add_patch(
+                Rectangle(
+                    (column + 0.04, y + 0.04),
+                    0.92,
+                    0.5,
+                    facecolor=ROLE_COLOURS[role],
+                    edgecolor="#BBBBBB" if role == NOT_CHOSEN else "#444444",
+                    linewidth=0.8,
+                )
+            )
             ax.text(column + 0.5, y + 0.29, view.shown[position], ha="center", va="center", fontsize=9)
             if role != NOT_CHOSEN:
-                ax.text(column + 0.5, y + 0.74, f"was '{view.original[position]}'", ha="center", va="center",
-                        fontsize=8, style="italic", color="#333333")
+                ax.text(
+                    column + 0.5,
+                    y + 0.74,
+                    f"was '{view.original[position]}'",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    style="italic",
+                    color="#333333",
+                )
         y += row_height
     ax.set(xlim=(0, per_row), ylim=(y + 0.05, 0))
     ax.axis("off")
     handles = [Patch(facecolor=ROLE_COLOURS[role], edgecolor="#444444", label=role) for role in ROLE_COLOURS]
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False,
-              title="under each chosen token: the original, which the model must predict there")
+    ax.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=4,
+        frameon=False,
+        title="under each chosen token: the original, which the model must predict there",
+    )
     if title:
         figure.suptitle(title)
     counts = ", ".join(f"{sum(v.count(role) for v in views)} {role}" for role in RECIPE)
     chosen = sum(len(v.shown) - v.count(NOT_CHOSEN) for v in views)
-    return describe(figure, f"{title + ': ' if title else ''}{len(views)} masked example"
-                            f"{'s' if len(views) != 1 else ''} drawn as rows of tokens, coloured by role; "
-                            f"{chosen} of {sum(len(v.shown) for v in views)} tokens were chosen ({counts}), "
-                            f"each with the original token it must be predicted as.")
+    return describe(
+        figure,
+        f"{title + ': ' if title else ''}{len(views)} masked example"
+        f"{'s' if len(views) != 1 else ''} drawn as rows of tokens, coloured by role; "
+        f"{chosen} of {sum(len(v.shown) for v in views)} tokens were chosen ({counts}), "
+        f"each with the original token it must be predicted as.",
+    )
 
 
-def plot_masking_shares(chosen_share: float, role_shares: Mapping[str, float], *,
-                        target_chosen: float = 0.15) -> Figure:
+def plot_masking_shares(
+    chosen_share: float, role_shares: Mapping[str, float], *, target_chosen: float = 0.15
+) -> Figure:
     """Two bar charts: the share of tokens chosen (against `target_chosen`), and how the chosen ones
     were split between [MASK], random and unchanged (against BERT's 80/10/10)."""
     missing = [role for role in RECIPE if role not in role_shares]
     if missing:
         raise ValueError(f"role_shares lacks {missing}; give the share of each of {list(RECIPE)}.")
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained",
-                                         gridspec_kw={"width_ratios": [1, 3]})
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(9, 3.2), layout="constrained", gridspec_kw={"width_ratios": [1, 3]}
+    )
     left.bar(["chosen"], [chosen_share], color="#77AADD", width=0.5)
     left.axhline(target_chosen, color="black", linestyle="--", linewidth=1, label=f"recipe {target_chosen:.0%}")
     left.set(ylim=(0, max(0.25, chosen_share * 1.3)), ylabel="share of all tokens", title="tokens chosen")
     left.legend(loc="upper right", fontsize=8)
     roles = list(RECIPE)
-    right.bar(roles, [role_shares[role] for role in roles], color=[ROLE_COLOURS[r] for r in roles],
-              edgecolor="#444444")
+    right.bar(roles, [role_shares[role] for role in roles], color=[ROLE_COLOURS[r] for r in roles], edgecolor="#444444")
     for x, role in enumerate(roles):
-        right.plot([x - 0.4, x + 0.4], [RECIPE[role]] * 2, color="black", linestyle="--", linewidth=1,
-                   label="recipe 80/10/10" if x == 0 else None)
+        right.plot(
+            [x - 0.4, x + 0.4],
+            [RECIPE[role]] * 2,
+            color="black",
+            linestyle="--",
+            linewidth=1,
+            label="recipe 80/10/10" if x == 0 else None,
+        )
         right.text(x, role_shares[role] + 0.02, f"{role_shares[role]:.1%}", ha="center", fontsize=9)
     right.set(ylim=(0, 1), ylabel="share of chosen tokens", title="what the chosen tokens became")
     right.legend(loc="upper right", fontsize=8)
     left.text(0, chosen_share + 0.005, f"{chosen_share:.1%}", ha="center", va="bottom", fontsize=9)
     split = ", ".join(f"{role} {role_shares[role]:.1%} (recipe {RECIPE[role]:.0%})" for role in roles)
-    return describe(figure, f"Two bar charts: {chosen_share:.1%} of all tokens were chosen (recipe "
-                            f"{target_chosen:.0%}); of the chosen tokens, {split}.")
+    return describe(
+        figure,
+        f"Two bar charts: {chosen_share:.1%} of all tokens were chosen (recipe "
+        f"{target_chosen:.0%}); of the chosen tokens, {split}.",
+    )

@@ -36,12 +36,15 @@ def _check_drawable(values: np.ndarray, name: str) -> None:
     """A figure needs at least one value, and only finite ones: NaN or inf would break the colour
     scale (or the bars) without a word, so say which entry is at fault and where it came from."""
     if values.size == 0:
-        raise ValueError(f"{name} is empty (shape {values.shape}); there is nothing to draw. "
-                         "Pass at least one token's values.")
+        raise ValueError(
+            f"{name} is empty (shape {values.shape}); there is nothing to draw. Pass at least one token's values."
+        )
     if not np.isfinite(values).all():
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
-        raise ValueError(f"{name} holds a non-finite value ({values[where]} at index {where}); a diverged "
-                         "or uninitialised model gives NaN or inf. Check the model or the tensor you pass.")
+        raise ValueError(
+            f"{name} holds a non-finite value ({values[where]} at index {where}); a diverged "
+            "or uninitialised model gives NaN or inf. Check the model or the tensor you pass."
+        )
 
 
 def save_figure(figure: Figure, path: str | Path, dpi: int = 200) -> Path:
@@ -83,12 +86,15 @@ def plot_matrix(
     """
     values = as_array(matrix)
     if values.ndim != 2 or values.shape[0] != len(row_labels):
-        raise ValueError(f"plot_matrix needs an (n, d) matrix with n = {len(row_labels)} row labels; "
-                         f"got shape {values.shape}.")
+        raise ValueError(
+            f"plot_matrix needs an (n, d) matrix with n = {len(row_labels)} row labels; got shape {values.shape}."
+        )
     _check_drawable(values, "plot_matrix's matrix")
     if col_labels is not None and len(col_labels) != values.shape[1]:
-        raise ValueError(f"plot_matrix got {len(col_labels)} column labels for a matrix with {values.shape[1]} "
-                         "columns; give one label per column, or col_labels=None for none.")
+        raise ValueError(
+            f"plot_matrix got {len(col_labels)} column labels for a matrix with {values.shape[1]} "
+            "columns; give one label per column, or col_labels=None for none."
+        )
     signed = bool((values < 0).any()) if signed is None else signed
     annotate = values.size <= 120 if annotate is None else annotate
     # At least 2 inches high, so that the colour bar stays readable beside a single row.
@@ -107,15 +113,23 @@ def plot_matrix(
         for (i, j), value in np.ndenumerate(values):
             dark = abs(value) > 0.6 * limit
             text = f"{value:.2f}"
-            ax.text(j, i, "0.00" if text == "-0.00" else text, ha="center", va="center", fontsize=7,
-                    color="white" if dark else "black")
+            ax.text(
+                j,
+                i,
+                "0.00" if text == "-0.00" else text,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if dark else "black",
+            )
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     figure.colorbar(image, ax=ax, shrink=0.8, extend=("both" if signed else "max") if clipped else "neither")
     return figure
 
 
-def plot_attention_in_out(x: torch.Tensor, y: torch.Tensor, tokens: Sequence[str], *, title: str = "",
-                          dims: int | None = None) -> Figure:
+def plot_attention_in_out(
+    x: torch.Tensor, y: torch.Tensor, tokens: Sequence[str], *, title: str = "", dims: int | None = None
+) -> Figure:
     """The lecture's Fig. 2: attention maps X (n, d) to Y (n, d), same length and dimension.
 
     `dims` draws only the first `dims` dimensions (the titles still give the full shape), which
@@ -124,24 +138,43 @@ def plot_attention_in_out(x: torch.Tensor, y: torch.Tensor, tokens: Sequence[str
     if tuple(x.shape) != tuple(y.shape):
         raise ValueError(f"X and Y should have the same shape; got {tuple(x.shape)} and {tuple(y.shape)}.")
     if len(x.shape) != 2:
-        raise ValueError(f"X and Y should be (n, d) matrices, one row per token; got shape {tuple(x.shape)}. "
-                         "For one sentence of a batch, pass x[0] and y[0].")
+        raise ValueError(
+            f"X and Y should be (n, d) matrices, one row per token; got shape {tuple(x.shape)}. "
+            "For one sentence of a batch, pass x[0] and y[0]."
+        )
     if dims is not None and (isinstance(dims, bool) or not isinstance(dims, int) or dims < 1):
         raise ValueError(f"dims={dims!r} must be a whole number of at least 1 (or None for every dimension).")
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 1.2 + 0.4 * len(tokens)), layout="constrained")
     n, d = x.shape
     shown = d if dims is None else min(dims, d)
     label = "dimension" if shown == d else f"dimension (the first {shown} of {d})"
-    plot_matrix(x[:, :shown], tokens, title=f"input X  ({n} × {d})", xlabel=label, ax=left, signed=True,
-                annotate=False, robust=True)
-    plot_matrix(y[:, :shown], tokens, title=f"output Y = attention(X)  ({n} × {d})", xlabel=label, ax=right,
-                signed=True, annotate=False, robust=True)
+    plot_matrix(
+        x[:, :shown],
+        tokens,
+        title=f"input X  ({n} × {d})",
+        xlabel=label,
+        ax=left,
+        signed=True,
+        annotate=False,
+        robust=True,
+    )
+    plot_matrix(
+        y[:, :shown],
+        tokens,
+        title=f"output Y = attention(X)  ({n} × {d})",
+        xlabel=label,
+        ax=right,
+        signed=True,
+        annotate=False,
+        robust=True,
+    )
     figure.suptitle(title or "Attention keeps the length and the dimension")
     return figure
 
 
-def plot_weighted_sum(tokens: Sequence[str], weights: torch.Tensor | np.ndarray | Sequence[float], output_label: str,
-                      *, title: str = "") -> Figure:
+def plot_weighted_sum(
+    tokens: Sequence[str], weights: torch.Tensor | np.ndarray | Sequence[float], output_label: str, *, title: str = ""
+) -> Figure:
     """The lecture's simplified diagram: input tokens → attention weights → one output.
 
     Each input token gets a bar whose height is its weight; the arrow's label says what the weighted
@@ -151,36 +184,61 @@ def plot_weighted_sum(tokens: Sequence[str], weights: torch.Tensor | np.ndarray 
     if weights.shape != (len(tokens),):
         raise ValueError(f"Need one weight per token: {len(tokens)} tokens but weights of shape {weights.shape}.")
     if not np.isclose(weights.sum(), 1.0, atol=1e-4) or (weights < 0).any():
-        raise ValueError(f"Attention weights are probabilities (non-negative, sum 1); these sum to "
-                         f"{weights.sum():.4f}.")
+        raise ValueError(
+            f"Attention weights are probabilities (non-negative, sum 1); these sum to {weights.sum():.4f}."
+        )
     figure, ax = plt.subplots(figsize=(1.6 + 1.1 * len(tokens), 3.2), layout="constrained")
     positions = np.arange(len(tokens))
-    bars = ax.bar(positions, weights, color=plt.get_cmap(WEIGHTS_CMAP)(0.3 + 0.7 * weights / weights.max()),
-                  edgecolor="black")
+    bars = ax.bar(
+        positions, weights, color=plt.get_cmap(WEIGHTS_CMAP)(0.3 + 0.7 * weights / weights.max()), edgecolor="black"
+    )
     ax.bar_label(bars, labels=[f"{w:.2f}" for w in weights])
     ax.set_xticks(positions, labels=tokens, fontsize=12)
     ax.set(ylim=(0, 1.15), ylabel="attention weight")
-    ax.annotate(f"output ≈ {output_label}", xy=(1.02, 0.5), xycoords="axes fraction", fontsize=13,
-                va="center", ha="left", bbox={"boxstyle": "round", "fc": "lightyellow"})
+    ax.annotate(
+        f"output ≈ {output_label}",
+        xy=(1.02, 0.5),
+        xycoords="axes fraction",
+        fontsize=13,
+        va="center",
+        ha="left",
+        bbox={"boxstyle": "round", "fc": "lightyellow"},
+    )
     ax.set_title(title or "weighted sum of the inputs")
     ax.spines[["top", "right"]].set_visible(False)
     shares = ", ".join(f"{token!r} {weight:.2f}" for token, weight in zip(tokens, weights, strict=True))
-    return describe(figure, f"Bar chart, {title or 'weighted sum of the inputs'}: the attention weight of each "
-                            f"input token ({shares}); the weighted sum of the inputs is about {output_label}.")
+    return describe(
+        figure,
+        f"Bar chart, {title or 'weighted sum of the inputs'}: the attention weight of each "
+        f"input token ({shares}); the weighted sum of the inputs is about {output_label}.",
+    )
 
 
-def plot_query_and_keys(query: torch.Tensor | np.ndarray, keys: torch.Tensor | np.ndarray, query_token: str,
-                        key_tokens: Sequence[str], *,
-                        title: str = "") -> Figure:
+def plot_query_and_keys(
+    query: torch.Tensor | np.ndarray,
+    keys: torch.Tensor | np.ndarray,
+    query_token: str,
+    key_tokens: Sequence[str],
+    *,
+    title: str = "",
+) -> Figure:
     """The lecture's Fig. 4: one token's query vector (hd,) above the key vectors (T, hd) of every
     token, on one colour scale, so that matching signs (which raise the dot product) can be seen."""
     query, keys = as_array(query), as_array(keys)
     if query.ndim != 1 or keys.ndim != 2 or keys.shape != (len(key_tokens), query.shape[0]):
-        raise ValueError(f"Need a query of shape (hd,) and keys of shape ({len(key_tokens)}, hd) for "
-                         f"{len(key_tokens)} key tokens; got {query.shape} and {keys.shape}.")
+        raise ValueError(
+            f"Need a query of shape (hd,) and keys of shape ({len(key_tokens)}, hd) for "
+            f"{len(key_tokens)} key tokens; got {query.shape} and {keys.shape}."
+        )
     limit = float(max(np.abs(query).max(), np.abs(keys).max())) or 1.0
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(10, 2.2 + 0.33 * len(key_tokens)), sharex=True,
-                                         height_ratios=[1, max(len(key_tokens), 2)], layout="constrained")
+    figure, (top, bottom) = plt.subplots(
+        2,
+        1,
+        figsize=(10, 2.2 + 0.33 * len(key_tokens)),
+        sharex=True,
+        height_ratios=[1, max(len(key_tokens), 2)],
+        layout="constrained",
+    )
     top.imshow(query[None], cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, aspect="auto")
     top.set_yticks([0], labels=[query_token])
     top.set_title(f"query q of {query_token!r}")
@@ -193,9 +251,15 @@ def plot_query_and_keys(query: torch.Tensor | np.ndarray, keys: torch.Tensor | n
     return figure
 
 
-def plot_scores_and_softmax(key_tokens: Sequence[str], scores: torch.Tensor | np.ndarray, query_token: str, *,
-                            probabilities: torch.Tensor | np.ndarray | None = None, softmax_title: str | None = None,
-                            title: str = "") -> Figure:
+def plot_scores_and_softmax(
+    key_tokens: Sequence[str],
+    scores: torch.Tensor | np.ndarray,
+    query_token: str,
+    *,
+    probabilities: torch.Tensor | np.ndarray | None = None,
+    softmax_title: str | None = None,
+    title: str = "",
+) -> Figure:
     """The lecture's Figs. 5–6: one query's dot products with every key, then their softmax.
 
     Without `probabilities` the right panel is softmax(scores); pass the weights a model really
@@ -203,8 +267,10 @@ def plot_scores_and_softmax(key_tokens: Sequence[str], scores: torch.Tensor | np
     """
     scores = as_array(scores)
     if scores.shape != (len(key_tokens),):
-        raise ValueError(f"Need one score per key token: {len(key_tokens)} key tokens but scores of shape "
-                         f"{scores.shape}. For one query, pass its row, e.g. scores[i].")
+        raise ValueError(
+            f"Need one score per key token: {len(key_tokens)} key tokens but scores of shape "
+            f"{scores.shape}. For one query, pass its row, e.g. scores[i]."
+        )
     _check_drawable(scores, "scores")
     if softmax_title is None:
         softmax_title = "softmax(scores): attention weights" if probabilities is None else "attention weights"
@@ -224,27 +290,41 @@ def plot_scores_and_softmax(key_tokens: Sequence[str], scores: torch.Tensor | np
         ax.set_xlabel("key token")
     if title:
         figure.suptitle(title)
-    pairs = ", ".join(f"{token!r} {score:.2f} → {p:.2f}"
-                      for token, score, p in zip(key_tokens, scores, probabilities, strict=True))
-    return describe(figure, f"Two bar charts{': ' + title if title else ''}. For the query {query_token!r}, each "
-                            f"key token's score q·k (left) and its {softmax_title} (right): {pairs}.")
+    pairs = ", ".join(
+        f"{token!r} {score:.2f} → {p:.2f}" for token, score, p in zip(key_tokens, scores, probabilities, strict=True)
+    )
+    return describe(
+        figure,
+        f"Two bar charts{': ' + title if title else ''}. For the query {query_token!r}, each "
+        f"key token's score q·k (left) and its {softmax_title} (right): {pairs}.",
+    )
 
 
 def _check_probabilities(weights: np.ndarray, count: int) -> None:
     """The weights a model used must be one probability per key token, summing to 1: drawing them
     rescaled would show numbers the model never used."""
     if weights.shape != (count,):
-        raise ValueError(f"Need one probability per key token: {count} key tokens but probabilities of shape "
-                         f"{weights.shape}. For one query, pass its row of the attention weights, e.g. weights[i].")
+        raise ValueError(
+            f"Need one probability per key token: {count} key tokens but probabilities of shape "
+            f"{weights.shape}. For one query, pass its row of the attention weights, e.g. weights[i]."
+        )
     _check_drawable(weights, "probabilities")
     if (weights < 0).any() or not np.isclose(weights.sum(), 1.0, atol=1e-3):
-        raise ValueError(f"probabilities must be non-negative and sum to 1 (a softmax's output); these sum to "
-                         f"{weights.sum():.4f} with smallest {weights.min():.4f}. Pass softmax(scores) or the "
-                         "model's attention weights, or leave probabilities out to draw softmax(scores).")
+        raise ValueError(
+            f"probabilities must be non-negative and sum to 1 (a softmax's output); these sum to "
+            f"{weights.sum():.4f} with smallest {weights.min():.4f}. Pass softmax(scores) or the "
+            "model's attention weights, or leave probabilities out to draw softmax(scores)."
+        )
 
 
-def plot_projection_2d(vectors: torch.Tensor, labels: Sequence[str], *, groups: Sequence[str] | None = None,
-                       arrows: Sequence[tuple[str, str]] = (), title: str = "") -> Figure:
+def plot_projection_2d(
+    vectors: torch.Tensor,
+    labels: Sequence[str],
+    *,
+    groups: Sequence[str] | None = None,
+    arrows: Sequence[tuple[str, str]] = (),
+    title: str = "",
+) -> Figure:
     """Vectors projected on their two principal components, with optional arrows between words.
 
     `arrows` pairs like ("cat", "kitten") draw an arrow from one labelled point to the other, so that
@@ -254,16 +334,21 @@ def plot_projection_2d(vectors: torch.Tensor, labels: Sequence[str], *, groups: 
     if values.ndim != 2 or values.shape[0] != len(labels):
         raise ValueError(f"Need one vector per label: {len(labels)} labels, vectors of shape {values.shape}.")
     if values.shape[0] < 2 or values.shape[1] < 2:
-        raise ValueError(f"A 2-D projection needs at least 2 vectors of at least 2 dimensions; got shape "
-                         f"{values.shape}. Pass more words (or wider vectors).")
+        raise ValueError(
+            f"A 2-D projection needs at least 2 vectors of at least 2 dimensions; got shape "
+            f"{values.shape}. Pass more words (or wider vectors)."
+        )
     _check_drawable(values, "vectors")
     if groups is not None and len(groups) != len(labels):
-        raise ValueError(f"Got {len(groups)} groups for {len(labels)} labels; give one group per label, or "
-                         "groups=None.")
+        raise ValueError(
+            f"Got {len(groups)} groups for {len(labels)} labels; give one group per label, or groups=None."
+        )
     unknown = sorted({word for pair in arrows for word in pair} - set(labels))
     if unknown:
-        raise ValueError(f"arrows name {unknown}, which are not among the labels {list(labels)}; "
-                         "draw arrows only between labelled points.")
+        raise ValueError(
+            f"arrows name {unknown}, which are not among the labels {list(labels)}; "
+            "draw arrows only between labelled points."
+        )
     centred = values - values.mean(axis=0)
     # Principal components by SVD: the two directions of largest variance.
     _, _, components = np.linalg.svd(centred, full_matrices=False)
@@ -277,8 +362,9 @@ def plot_projection_2d(vectors: torch.Tensor, labels: Sequence[str], *, groups: 
         ax.annotate(label, points[i], textcoords="offset points", xytext=(4, 3), fontsize=9)
     where = {label: points[i] for i, label in enumerate(labels)}
     for start, end in arrows:
-        ax.annotate("", xy=where[end], xytext=where[start],
-                    arrowprops={"arrowstyle": "->", "color": "gray", "alpha": 0.8})
+        ax.annotate(
+            "", xy=where[end], xytext=where[start], arrowprops={"arrowstyle": "->", "color": "gray", "alpha": 0.8}
+        )
     if groups is not None:
         ax.legend()
     ax.set(xlabel="principal component 1", ylabel="principal component 2", title=title)

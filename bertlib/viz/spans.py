@@ -28,8 +28,10 @@ GOLD_MARKS = ("⟨", "⟩")
 ELLIPSIS = "..."
 #: Inline styles: the prediction on a yellow background, the gold answer underlined in green.
 PREDICTED_STYLE = "background: #ffe066; border-radius: 3px;"
-GOLD_STYLE = "text-decoration: underline; text-decoration-color: #2b8a3e; text-decoration-thickness: 3px; " \
-             "text-underline-offset: 4px;"
+GOLD_STYLE = (
+    "text-decoration: underline; text-decoration-color: #2b8a3e; text-decoration-thickness: 3px; "
+    "text-underline-offset: 4px;"
+)
 #: Window markers cycle through these colours, so that overlapping windows can be told apart; each
 #: keeps WCAG's 4.5:1 contrast for text on the box's white background.
 WINDOW_COLOURS = ("#1864ab", "#c2410c", "#5f3dc4", "#0b7285")
@@ -45,8 +47,10 @@ class CharSpan:
     def __post_init__(self) -> None:
         for name, value in (("start", self.start), ("end", self.end)):
             if isinstance(value, bool) or not isinstance(value, Integral):
-                raise ValueError(f"A character span's {name} must be a whole number (a character index), "
-                                 f"got {value!r}; convert it with int().")
+                raise ValueError(
+                    f"A character span's {name} must be a whole number (a character index), "
+                    f"got {value!r}; convert it with int()."
+                )
         if not 0 <= self.start <= self.end:
             raise ValueError(f"A character span needs 0 <= start <= end, got {self.start}..{self.end}.")
 
@@ -71,8 +75,10 @@ class AnswerView:
             (f"window {i + 1}", w) for i, w in enumerate(self.windows)
         ]:
             if span is not None and span.end > len(self.context):
-                raise ValueError(f"The {name} span {span.start}..{span.end} runs past the end of the context "
-                                 f"({len(self.context)} characters).")
+                raise ValueError(
+                    f"The {name} span {span.start}..{span.end} runs past the end of the context "
+                    f"({len(self.context)} characters)."
+                )
         if self.chosen_window is not None and not 0 <= self.chosen_window < len(self.windows):
             raise ValueError(f"chosen_window={self.chosen_window} but there are {len(self.windows)} windows.")
 
@@ -110,21 +116,32 @@ class AnswerView:
 
     def html(self) -> str:
         """The whole context as HTML with inline CSS: prediction, gold answer and window marks."""
-        box = ("font-family: sans-serif; font-size: 14px; line-height: 2.2; max-width: 62em; color: #212529; "
-               "background: #ffffff; border: 1px solid #dee2e6; border-radius: 4px; padding: 6px 12px; "
-               "margin: 6px 0;")
-        predicted = ("<i>no valid span</i>" if self.predicted is None
-                     else f"<span style='{PREDICTED_STYLE}'>{html.escape(self.predicted_text or '')}</span>")
-        gold = ("<i>none</i>" if self.gold is None
-                else f"<span style='{GOLD_STYLE}'>{html.escape(self.gold_text or '')}</span>")
+        box = (
+            "font-family: sans-serif; font-size: 14px; line-height: 2.2; max-width: 62em; color: #212529; "
+            "background: #ffffff; border: 1px solid #dee2e6; border-radius: 4px; padding: 6px 12px; "
+            "margin: 6px 0;"
+        )
+        predicted = (
+            "<i>no valid span</i>"
+            if self.predicted is None
+            else f"<span style='{PREDICTED_STYLE}'>{html.escape(self.predicted_text or '')}</span>"
+        )
+        gold = (
+            "<i>none</i>"
+            if self.gold is None
+            else f"<span style='{GOLD_STYLE}'>{html.escape(self.gold_text or '')}</span>"
+        )
         legend = f"predicted: {predicted} &nbsp;·&nbsp; gold: {gold}"
         if self.windows:
-            chosen = ("" if self.chosen_window is None
-                      else f", the prediction comes from window {self.chosen_window + 1}")
-            legend += (f" &nbsp;·&nbsp; {len(self.windows)} windows, each from <b>[k</b> to <b>k]</b>{chosen}")
-        return (f"<div style='{box}'><div><b>Q:</b> {html.escape(self.question)}</div>"
-                f"<div>{self._context_html()}</div>"
-                f"<div style='font-size: 12px; color: #495057; line-height: 1.8;'>{legend}</div></div>")
+            chosen = (
+                "" if self.chosen_window is None else f", the prediction comes from window {self.chosen_window + 1}"
+            )
+            legend += f" &nbsp;·&nbsp; {len(self.windows)} windows, each from <b>[k</b> to <b>k]</b>{chosen}"
+        return (
+            f"<div style='{box}'><div><b>Q:</b> {html.escape(self.question)}</div>"
+            f"<div>{self._context_html()}</div>"
+            f"<div style='font-size: 12px; color: #495057; line-height: 1.8;'>{legend}</div></div>"
+        )
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -139,8 +156,11 @@ class AnswerView:
         for left, right in zip(ordered, ordered[1:], strict=False):  # each piece between two cuts
             parts += [self._window_mark(i, "start") for i, w in enumerate(self.windows) if w.start == left]
             piece = html.escape(self.context[left:right])
-            styles = [style for span, style in ((self.predicted, PREDICTED_STYLE), (self.gold, GOLD_STYLE))
-                      if span is not None and span.start <= left and right <= span.end and left < right]
+            styles = [
+                style
+                for span, style in ((self.predicted, PREDICTED_STYLE), (self.gold, GOLD_STYLE))
+                if span is not None and span.start <= left and right <= span.end and left < right
+            ]
             parts.append(f"<span style='{' '.join(styles)}'>{piece}</span>" if styles else piece)
             parts += [self._window_mark(i, "end") for i, w in enumerate(self.windows) if w.end == right]
         return "".join(parts)
@@ -149,8 +169,10 @@ class AnswerView:
         colour = WINDOW_COLOURS[index % len(WINDOW_COLOURS)]
         weight = "bold" if index == self.chosen_window else "normal"
         label = f"[{index + 1}" if which == "start" else f"{index + 1}]"
-        return (f"<sup style='color: {colour}; font-weight: {weight}; font-size: 11px; padding: 0 1px;' "
-                f"title='window {index + 1} {which}s'>{label}</sup>")
+        return (
+            f"<sup style='color: {colour}; font-weight: {weight}; font-size: 11px; padding: 0 1px;' "
+            f"title='window {index + 1} {which}s'>{label}</sup>"
+        )
 
 
 def mark_spans(context: str, predicted: CharSpan | None, gold: CharSpan | None, around: int | None = None) -> str:
@@ -217,8 +239,12 @@ def window_spans(features: Sequence[QAFeature]) -> tuple[CharSpan, ...]:
     return tuple(spans)
 
 
-def answer_view(example: QAExample, features: Sequence[QAFeature], prediction: SpanPrediction | None,
-                show_windows: bool | None = None) -> AnswerView:
+def answer_view(
+    example: QAExample,
+    features: Sequence[QAFeature],
+    prediction: SpanPrediction | None,
+    show_windows: bool | None = None,
+) -> AnswerView:
     """The view of one question: `features` are its windows, in order, and `prediction` is what
     `best_span` chose over them (None if no window offered a valid span). Windows are shown when
     there are several, unless `show_windows` says otherwise."""

@@ -48,8 +48,10 @@ def entity_colours(types: Iterable[str]) -> dict[str, str]:
 def _check_tags(words: Sequence[str], tags: Sequence[str], row: str) -> None:
     named = f"{row} tags" if row else "tags"
     if isinstance(words, str):
-        raise TypeError(f"The words must be a sequence of words, one per tag, not the string {words!r}; "
-                        "split it first (e.g. text.split()).")
+        raise TypeError(
+            f"The words must be a sequence of words, one per tag, not the string {words!r}; "
+            "split it first (e.g. text.split())."
+        )
     if isinstance(tags, str):
         raise TypeError(f"The {named} must be a sequence of tags, one per word, not the string {tags!r}.")
     if len(tags) != len(words):
@@ -69,7 +71,7 @@ def tagged_text(words: Sequence[str], tags: Sequence[str], mistakes: Iterable[Ch
             i += 1
             continue
         mark = MISTAKE_MARK if chunk in wrong else ""
-        pieces.append(f"[{' '.join(words[chunk.start:chunk.end])}|{chunk.type}]{mark}")
+        pieces.append(f"[{' '.join(words[chunk.start : chunk.end])}|{chunk.type}]{mark}")
         i = chunk.end
     return " ".join(pieces)
 
@@ -128,17 +130,24 @@ class TaggedSentence:
     def html(self, colours: dict[str, str] | None = None) -> str:
         """The sentence as HTML: each row's entities on their type's colour, mistakes outlined."""
         colours = colours or entity_colours(c.type for row, _ in self.rows() for c in self.entities(row))
-        verdict = {True: " <span style='color: #237032;'>✓</span>",
-                   False: " <span style='color: #c92a2a;'>✗</span>", None: ""}[self.correct]
-        head = (f"<div style='font-size: 12px; color: #495057;'>{html.escape(self.label)}{verdict}</div>"
-                if self.label or verdict else "")
+        verdict = {
+            True: " <span style='color: #237032;'>✓</span>",
+            False: " <span style='color: #c92a2a;'>✗</span>",
+            None: "",
+        }[self.correct]
+        head = (
+            f"<div style='font-size: 12px; color: #495057;'>{html.escape(self.label)}{verdict}</div>"
+            if self.label or verdict
+            else ""
+        )
         rows = "".join(
             f"<tr><td style='{_LABEL_CELL}'>{ROW_NAMES[row]}</td><td style='{_WORDS_CELL}'>"
             f"{self._row_html(tags, colours, self.mistakes(row))}</td></tr>"
             for row, tags in self.rows()
         )
-        return (f"<div style='margin: 4px 0 10px 0;'>{head}"
-                f"<table style='border-collapse: collapse;'>{rows}</table></div>")
+        return (
+            f"<div style='margin: 4px 0 10px 0;'>{head}<table style='border-collapse: collapse;'>{rows}</table></div>"
+        )
 
     def _row_html(self, tags: Sequence[str], colours: dict[str, str], mistakes: set[Chunk]) -> str:
         starts = {chunk.start: chunk for chunk in bio_chunks(tags)}
@@ -149,8 +158,14 @@ class TaggedSentence:
                 pieces.append(html.escape(self.words[i]))
                 i += 1
                 continue
-            pieces.append(entity_html(" ".join(self.words[chunk.start:chunk.end]), chunk.type,
-                                      colours.get(chunk.type, SPARE_COLOURS[-1]), chunk in mistakes))
+            pieces.append(
+                entity_html(
+                    " ".join(self.words[chunk.start : chunk.end]),
+                    chunk.type,
+                    colours.get(chunk.type, SPARE_COLOURS[-1]),
+                    chunk in mistakes,
+                )
+            )
             i = chunk.end
         return " ".join(pieces)
 
@@ -164,22 +179,29 @@ class TaggedSentence:
 # Every colour on these light backgrounds keeps WCAG's 4.5:1 contrast for text (#495057 on white: 8.2).
 _LABEL_CELL = "padding: 2px 8px 2px 0; color: #495057; font-size: 12px; text-align: right; vertical-align: middle;"
 _WORDS_CELL = "padding: 2px 4px; text-align: left;"
-_BOX = ("font-family: sans-serif; font-size: 14px; line-height: 2.0; max-width: 62em; color: #212529; "
-        "background: #ffffff; border: 1px solid #dee2e6; border-radius: 4px; padding: 6px 12px; margin: 6px 0;")
+_BOX = (
+    "font-family: sans-serif; font-size: 14px; line-height: 2.0; max-width: 62em; color: #212529; "
+    "background: #ffffff; border: 1px solid #dee2e6; border-radius: 4px; padding: 6px 12px; margin: 6px 0;"
+)
 
 
 def entity_html(text: str, kind: str, colour: str, mistake: bool = False) -> str:
     """One entity: its words on the type's colour, the type in small bold letters after them."""
     outline = MISTAKE_STYLE if mistake else ""
-    return (f"<span style='background: {colour}; color: #212529; border-radius: 4px; padding: 1px 4px; "
-            f"margin: 0 1px; {outline}'>{html.escape(text)} "
-            f"<span style='font-size: 10px; font-weight: bold; color: #495057;'>{html.escape(kind)}</span></span>")
+    return (
+        f"<span style='background: {colour}; color: #212529; border-radius: 4px; padding: 1px 4px; "
+        f"margin: 0 1px; {outline}'>{html.escape(text)} "
+        f"<span style='font-size: 10px; font-weight: bold; color: #495057;'>{html.escape(kind)}</span></span>"
+    )
 
 
 def legend_html(colours: dict[str, str], with_mistakes: bool = True) -> str:
     """A line with each type's name on its colour (and, with `with_mistakes`, what a red outline means)."""
-    items = [f"<span style='background: {colour}; color: #212529; border-radius: 4px; padding: 1px 6px; "
-             f"font-weight: bold;'>{html.escape(kind)}</span>" for kind, colour in colours.items()]
+    items = [
+        f"<span style='background: {colour}; color: #212529; border-radius: 4px; padding: 1px 6px; "
+        f"font-weight: bold;'>{html.escape(kind)}</span>"
+        for kind, colour in colours.items()
+    ]
     if with_mistakes:
         items.append(f"<span style='{MISTAKE_STYLE} padding: 0 4px;'>no exact match in the other row</span>")
     return f"<div style='font-size: 12px; color: #495057;'>{' &nbsp; '.join(items)}</div>"
@@ -214,10 +236,14 @@ class TaggedSentences:
         """All the sentences in one box, under one legend of the colours."""
         colours = self.colours()
         both = any(s.gold is not None and s.predicted is not None for s in self.sentences)
-        title = (f"<div style='font-weight: bold; margin-bottom: 4px;'>{html.escape(self.title)}</div>"
-                 if self.title else "")
-        return _box(title + legend_html(colours, with_mistakes=both)
-                    + "".join(sentence.html(colours) for sentence in self.sentences))
+        title = (
+            f"<div style='font-weight: bold; margin-bottom: 4px;'>{html.escape(self.title)}</div>" if self.title else ""
+        )
+        return _box(
+            title
+            + legend_html(colours, with_mistakes=both)
+            + "".join(sentence.html(colours) for sentence in self.sentences)
+        )
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython's text/plain
         printer.text(self.text())
@@ -226,13 +252,18 @@ class TaggedSentences:
         return self.html()
 
 
-def tagged_examples(examples: Sequence[NerExample], predicted: Sequence[Sequence[str]] | None = None,
-                    title: str = "") -> TaggedSentences:
+def tagged_examples(
+    examples: Sequence[NerExample], predicted: Sequence[Sequence[str]] | None = None, title: str = ""
+) -> TaggedSentences:
     """NER examples with their gold tags and, if given, one predicted tag sequence per example."""
     if predicted is not None and len(predicted) != len(examples):
-        raise ValueError(f"{len(examples)} examples but {len(predicted)} predicted tag sequences; "
-                         "pair them one to one.")
-    return TaggedSentences(tuple(
-        TaggedSentence(example.tokens, example.tags, None if predicted is None else tuple(predicted[i]), example.id)
-        for i, example in enumerate(examples)
-    ), title)
+        raise ValueError(
+            f"{len(examples)} examples but {len(predicted)} predicted tag sequences; pair them one to one."
+        )
+    return TaggedSentences(
+        tuple(
+            TaggedSentence(example.tokens, example.tags, None if predicted is None else tuple(predicted[i]), example.id)
+            for i, example in enumerate(examples)
+        ),
+        title,
+    )

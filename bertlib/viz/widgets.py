@@ -94,8 +94,13 @@ class _View:
 
     def text(self) -> str:
         """The view in words: what it is, what the picture shows, and the numbers behind it."""
-        return "\n".join([f"{type(self).__name__} (interactive: run the notebook to use the controls)",
-                          self.description, self._table().text()])
+        return "\n".join(
+            [
+                f"{type(self).__name__} (interactive: run the notebook to use the controls)",
+                self.description,
+                self._table().text(),
+            ]
+        )
 
     def _repr_mimebundle_(self, **kwargs) -> tuple[dict, dict]:
         """The widget for a live kernel; where no kernel runs (a saved notebook, the course site, the
@@ -109,16 +114,20 @@ class _View:
 
 def text_twin_html(description: str, table: Table) -> str:
     """A view's text twin as HTML: the description (announced when it changes) and the table."""
-    return (f"<div style='{_TWIN_STYLE}'>"
-            f"<p aria-live='polite' style='margin: 2px 0;'>{html.escape(description)}</p>"
-            f"<details><summary style='cursor: pointer;'>The numbers behind the picture, as a table</summary>"
-            f"{table.html()}</details></div>")
+    return (
+        f"<div style='{_TWIN_STYLE}'>"
+        f"<p aria-live='polite' style='margin: 2px 0;'>{html.escape(description)}</p>"
+        f"<details><summary style='cursor: pointer;'>The numbers behind the picture, as a table</summary>"
+        f"{table.html()}</details></div>"
+    )
 
 
 #: JupyterLab's theme variables (with light fallbacks outside JupyterLab): legible in both themes.
-_TWIN_STYLE = ("color: var(--jp-content-font-color1, #212529); background: var(--jp-layout-color0, #ffffff); "
-               "font-family: var(--jp-ui-font-family, sans-serif); font-size: var(--jp-ui-font-size1, 13px); "
-               "line-height: 1.5; padding: 4px 8px; max-width: 62em;")
+_TWIN_STYLE = (
+    "color: var(--jp-content-font-color1, #212529); background: var(--jp-layout-color0, #ffffff); "
+    "font-family: var(--jp-ui-font-family, sans-serif); font-size: var(--jp-ui-font-size1, 13px); "
+    "line-height: 1.5; padding: 4px 8px; max-width: 62em;"
+)
 
 
 def _labelled(control: widgets.Widget, name: str) -> widgets.Widget:
@@ -135,15 +144,17 @@ class NeuronView(_View):
 
     css_class = "bertlib-neuron-view"
 
-    def __init__(self, model, tokenizer, sentences: Sequence[str], *, layer: int = 0, head: int = 0,
-                 query_index: int = 1):
+    def __init__(
+        self, model, tokenizer, sentences: Sequence[str], *, layer: int = 0, head: int = 0, query_index: int = 1
+    ):
         traces = _TraceCache(model, tokenizer, sentences)
         first = traces(sentences[0])
         self.sentence = _labelled(widgets.Dropdown(options=list(sentences), description="sentence"), "sentence")
         self.layer = _labelled(widgets.IntSlider(layer, 0, first.num_layers - 1, description="layer"), "layer")
         self.head = _labelled(widgets.IntSlider(head, 0, first.num_heads - 1, description="head"), "head")
-        self.query = _labelled(widgets.Dropdown(options=_token_options(first), value=query_index,
-                                                description="query"), "query")
+        self.query = _labelled(
+            widgets.Dropdown(options=_token_options(first), value=query_index, description="query"), "query"
+        )
 
         def on_sentence(change) -> None:
             # Fewer tokens in the new sentence: keep the query index only if it still exists.
@@ -154,6 +165,7 @@ class NeuronView(_View):
                 self.query.value = keep
 
         self.sentence.observe(on_sentence, names="value")
+
         def draw() -> Figure:
             return draw_neuron_view(traces(self.sentence.value), self.layer.value, self.head.value, self.query.value)
 
@@ -173,16 +185,21 @@ class HeadView(_View):
         first = traces(sentences[0])
         self.sentence = _labelled(widgets.Dropdown(options=list(sentences), description="sentence"), "sentence")
         self.layer = _labelled(widgets.IntSlider(layer, 0, first.num_layers - 1, description="layer"), "layer")
-        self.heads = _labelled(widgets.SelectMultiple(options=list(range(first.num_heads)), value=(0,),
-                                                      rows=4, description="heads"), "heads")
-        self.query = _labelled(widgets.Dropdown(options=[("all tokens", -1)] + _token_options(first), value=-1,
-                                                description="query"), "query")
+        self.heads = _labelled(
+            widgets.SelectMultiple(options=list(range(first.num_heads)), value=(0,), rows=4, description="heads"),
+            "heads",
+        )
+        self.query = _labelled(
+            widgets.Dropdown(options=[("all tokens", -1)] + _token_options(first), value=-1, description="query"),
+            "query",
+        )
 
         def on_sentence(change) -> None:
             self.query.options = [("all tokens", -1)] + _token_options(traces(change["new"]))
             self.query.value = -1
 
         self.sentence.observe(on_sentence, names="value")
+
         def draw() -> Figure:
             query = None if self.query.value < 0 else self.query.value
             return draw_head_view(traces(self.sentence.value), self.layer.value, self.heads.value, query)
@@ -202,5 +219,8 @@ class ModelView(_View):
     def __init__(self, model, tokenizer, sentences: Sequence[str]):
         traces = _TraceCache(model, tokenizer, sentences)
         self.sentence = _labelled(widgets.Dropdown(options=list(sentences), description="sentence"), "sentence")
-        super().__init__([self.sentence], lambda: draw_model_view(traces(self.sentence.value)),
-                         lambda: model_view_table(traces(self.sentence.value)))
+        super().__init__(
+            [self.sentence],
+            lambda: draw_model_view(traces(self.sentence.value)),
+            lambda: model_view_table(traces(self.sentence.value)),
+        )

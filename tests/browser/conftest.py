@@ -52,8 +52,15 @@ from tests.browser.lab import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TOKEN = "bertlib-browser-test"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 #: URL schemes that never reach a network (inline data, the page's own objects).
@@ -124,10 +131,19 @@ class LabServer:
 
 def _lab_command(port: int, home: Path, served: Path) -> list[str]:
     command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={served}",
-        f"--LabApp.workspaces_dir={home / 'workspaces'}", f"--LabApp.user_settings_dir={home / 'settings'}",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--ServerApp.token={TOKEN}",
+        f"--ServerApp.root_dir={served}",
+        f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        f"--LabApp.user_settings_dir={home / 'settings'}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # JupyterLab refuses root otherwise (CI runs as root)
@@ -153,8 +169,9 @@ def jupyter_lab(request, tmp_path_factory, require):
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"))
     log_path = home / "lab.log"
     with open(log_path, "w") as log:  # the server holds its own copy of the file descriptor
-        server = subprocess.Popen(_lab_command(port, home, served), cwd=served, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            _lab_command(port, home, served), cwd=served, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     lab = LabServer(url=f"http://127.0.0.1:{port}", token=TOKEN, root=served, log=log_path)
     deadline = time.monotonic() + 60
     while True:

@@ -16,8 +16,9 @@ def wait_until_idle(page, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     page.wait_for_selector(".jp-InputPrompt", timeout=60_000)
     while time.monotonic() < deadline:
-        busy = page.eval_on_selector_all(".jp-InputPrompt",
-                                         "els => els.filter(e => e.textContent.includes('*')).length")
+        busy = page.eval_on_selector_all(
+            ".jp-InputPrompt", "els => els.filter(e => e.textContent.includes('*')).length"
+        )
         if busy == 0:
             return
         time.sleep(1)

@@ -21,8 +21,11 @@ from tests.browser.lab import ARTIFACTS, ROOT, open_notebook
 
 NOTEBOOK = "00_start_here.ipynb"
 _CHOSEN = os.environ.get("BERTLIB_PRESENTER_NOTEBOOKS", NOTEBOOK)
-PRESENTED = ([p.name for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))] if _CHOSEN == "all"
-             else sorted(set(_CHOSEN.split(",")) | {NOTEBOOK}))
+PRESENTED = (
+    [p.name for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+    if _CHOSEN == "all"
+    else sorted(set(_CHOSEN.split(",")) | {NOTEBOOK})
+)
 LAB_NOTEBOOKS = PRESENTED  # what the jupyter_lab fixture serves
 #: The slide on screen: reveal.js marks it `present` (a vertical subslide sits inside its column).
 CURRENT_SLIDE = """() => {
@@ -79,9 +82,14 @@ def test_slides_move_and_each_fits_1280_by_720(jupyter_lab, page, external_reque
     slides = walk_slides(page)
     ids = [slide["id"] for slide in slides]
     assert len(ids) >= 8 and len(set(ids)) == len(ids), f"the slide index did not move through the slides: {ids}"
-    too_big = [{**slide, "text": slide["text"][:60]} for slide in slides
-               if slide["top"] < 0 or slide["bottom"] > SLIDE_HEIGHT_PX or slide["right"] > SLIDE_WIDTH_PX
-               or slide["scrollHeight"] > slide["clientHeight"] + 1]
+    too_big = [
+        {**slide, "text": slide["text"][:60]}
+        for slide in slides
+        if slide["top"] < 0
+        or slide["bottom"] > SLIDE_HEIGHT_PX
+        or slide["right"] > SLIDE_WIDTH_PX
+        or slide["scrollHeight"] > slide["clientHeight"] + 1
+    ]
     assert not too_big, f"{notebook}: slides that do not fit {SLIDE_WIDTH_PX} × {SLIDE_HEIGHT_PX}: {too_big}"
     assert external_requests == [], f"requests left the machine: {external_requests}"
 

@@ -22,8 +22,11 @@ def feedback_after_click(page, question, option_index: int) -> str:
     feedback = question.locator(".bertlib-quiz-feedback")
     before = feedback.inner_text()
     question.locator(".bertlib-quiz-option").nth(option_index).click()
-    page.wait_for_function("([el, before]) => el.innerText.trim() && el.innerText !== before",
-                           arg=[feedback.element_handle(), before], timeout=10_000)
+    page.wait_for_function(
+        "([el, before]) => el.innerText.trim() && el.innerText !== before",
+        arg=[feedback.element_handle(), before],
+        timeout=10_000,
+    )
     return feedback.inner_text()
 
 

@@ -45,8 +45,9 @@ def snapshot(root: Path, skip: Path | None = None) -> dict[str, str]:
             if skip is not None and (path == skip or skip in path.parents):
                 continue
             key = str(path.relative_to(root))
-            found[key] = (f"-> {os.readlink(path)}" if path.is_symlink()
-                          else hashlib.sha256(path.read_bytes()).hexdigest())
+            found[key] = (
+                f"-> {os.readlink(path)}" if path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest()
+            )
     return found
 
 
@@ -91,11 +92,21 @@ def out_is_a_file(tmp: Path) -> Path:
     return tmp / "a_file"
 
 
-REFUSED = [out_same, out_dot, out_dotdot, out_relative, out_symlink_to_folder, out_holding_a_link_to_a_source,
-           out_holding_a_hard_link_to_a_source, out_is_a_file]
-MESSAGES = {out_holding_a_link_to_a_source: "would overwrite the source notebook",
-            out_holding_a_hard_link_to_a_source: "would overwrite the source notebook",
-            out_is_a_file: "is a file, not a folder"}
+REFUSED = [
+    out_same,
+    out_dot,
+    out_dotdot,
+    out_relative,
+    out_symlink_to_folder,
+    out_holding_a_link_to_a_source,
+    out_holding_a_hard_link_to_a_source,
+    out_is_a_file,
+]
+MESSAGES = {
+    out_holding_a_link_to_a_source: "would overwrite the source notebook",
+    out_holding_a_hard_link_to_a_source: "would overwrite the source notebook",
+    out_is_a_file: "is a file, not a folder",
+}
 
 
 @pytest.mark.parametrize("force", [False, True], ids=["plain", "with-force"])
@@ -175,12 +186,18 @@ BAD_MARKERS = [
     ("end-before-begin", "### END SOLUTION\nx = 1\n### BEGIN SOLUTION\n", r"line 1: '### END SOLUTION' without a"),
     ("begin-without-end", "def f():\n    ### BEGIN SOLUTION\n    return 1\n", r"line 2: '### BEGIN SOLUTION' has no"),
     ("end-without-begin", "x = 1\n### END SOLUTION\n", r"line 2: '### END SOLUTION' without"),
-    ("nested-begin", "### BEGIN SOLUTION\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n### END SOLUTION\n",
-     r"line 2: a second '### BEGIN SOLUTION' before the '### END SOLUTION' of the one on line 1; "
-     r"solutions cannot nest"),
+    (
+        "nested-begin",
+        "### BEGIN SOLUTION\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n### END SOLUTION\n",
+        r"line 2: a second '### BEGIN SOLUTION' before the '### END SOLUTION' of the one on line 1; "
+        r"solutions cannot nest",
+    ),
     ("both-on-one-line", "### BEGIN SOLUTION ### END SOLUTION\n", r"line 1: .* share a line"),
-    ("begin-mid-line", "x = 1  ### BEGIN SOLUTION\n### END SOLUTION\n",
-     r"line 1: a '### BEGIN SOLUTION' line must start"),
+    (
+        "begin-mid-line",
+        "x = 1  ### BEGIN SOLUTION\n### END SOLUTION\n",
+        r"line 1: a '### BEGIN SOLUTION' line must start",
+    ),
 ]
 
 
@@ -246,15 +263,31 @@ def test_a_missing_notebooks_folder_is_a_clear_error(tmp_path, capsys):
 # ----------------------------------------------------------------------------- checks given the wrong kind of thing
 
 WRONG_KINDS = [
-    ("softmax-returns-int-tensor", checks.check_softmax, lambda x: x.long(),
-     "softmax — type: it returned a torch.Tensor"),
+    (
+        "softmax-returns-int-tensor",
+        checks.check_softmax,
+        lambda x: x.long(),
+        "softmax — type: it returned a torch.Tensor",
+    ),
     ("add-norm-returns-int-tensor", checks.check_add_and_norm, lambda x, s, n: (x + s).long(), "dtype torch.int64"),
-    ("self-attention-fields-none", checks.check_self_attention,
-     lambda x: type("Out", (), {"context": None, "weights": None})(), "expected a torch.Tensor of shape \\(5, 5\\)"),
-    ("confusion-returns-scalar", checks.check_confusion_matrix, lambda p, g, c: torch.tensor(1.0),
-     "return a C x C table"),
-    ("classification-returns-bool", checks.check_classification_head, lambda *a: torch.ones(2, 2, dtype=torch.bool),
-     "it should be: classification_logits"),
+    (
+        "self-attention-fields-none",
+        checks.check_self_attention,
+        lambda x: type("Out", (), {"context": None, "weights": None})(),
+        "expected a torch.Tensor of shape \\(5, 5\\)",
+    ),
+    (
+        "confusion-returns-scalar",
+        checks.check_confusion_matrix,
+        lambda p, g, c: torch.tensor(1.0),
+        "return a C x C table",
+    ),
+    (
+        "classification-returns-bool",
+        checks.check_classification_head,
+        lambda *a: torch.ones(2, 2, dtype=torch.bool),
+        "it should be: classification_logits",
+    ),
     ("softmax-returns-list", checks.check_softmax, lambda x: x.tolist(), "type: it should return a torch.Tensor"),
     ("softmax-takes-no-argument", checks.check_softmax, lambda: 1, "softmax raised TypeError"),
     ("dot-returns-none", checks.check_dot_product, lambda u, v: None, "type"),

@@ -38,8 +38,10 @@ def test_every_check_reports_an_unwritten_exercise(check):
     "wrong, message",
     [
         (lambda x: x.exp() / x.exp().sum(dim=-1, keepdim=True), "numerical stability.*subtract the row's maximum"),
-        (lambda x: stable_softmax(x.transpose(0, -1)).transpose(0, -1) if x.dim() > 1 else stable_softmax(x),
-         "LAST dimension"),
+        (
+            lambda x: stable_softmax(x.transpose(0, -1)).transpose(0, -1) if x.dim() > 1 else stable_softmax(x),
+            "LAST dimension",
+        ),
         (lambda x: stable_softmax(x).float(), "dtype"),
         (lambda x: stable_softmax(x).tolist(), "type: it should return a torch.Tensor"),
     ],
@@ -106,9 +108,13 @@ def test_parameter_count_check_says_how_far_off():
 def test_wordpiece_check_and_cosine_check():
     checks.check_wordpiece(lambda word, vocab: WordPiece(vocab).tokenize(word))
     with pytest.raises(ExerciseFailed, match="cannot be split at all"):
-        checks.check_wordpiece(lambda word, vocab: [p if p in vocab else "[UNK]"
-                                                    for p in WordPiece(vocab).tokenize(word)]
-                               if word != "zebra" else ["z", "##ebra"])
+        checks.check_wordpiece(
+            lambda word, vocab: (
+                [p if p in vocab else "[UNK]" for p in WordPiece(vocab).tokenize(word)]
+                if word != "zebra"
+                else ["z", "##ebra"]
+            )
+        )
     checks.check_cosine_similarity(lambda u, rows: torch.nn.functional.cosine_similarity(rows, u[None], dim=1))
     with pytest.raises(ExerciseFailed, match="divide the dot products"):
         checks.check_cosine_similarity(lambda u, rows: rows @ u)

@@ -74,9 +74,12 @@ def test_align_labels_accepts_a_tensor():
         (specials_as_outside, r"\[CLS\] and \[SEP\]: \[CLS\] got 0 and \[SEP\] got 0; both must be -100"),
         (one_per_word, "wrong length: got \\d+ labels, one per word"),
         (lambda tags, counts, labels: align(tags, counts, labels) + [-100], "wrong length: expected"),
-        (lambda tags, counts, labels: align(tags, counts, ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ANIMAL",
-                                                            "I-ANIMAL")),
-         "ValueError.*CoNLL-2003's nine labels"),
+        (
+            lambda tags, counts, labels: align(
+                tags, counts, ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ANIMAL", "I-ANIMAL")
+            ),
+            "ValueError.*CoNLL-2003's nine labels",
+        ),
         (lambda tags, counts, labels: [tag for tag in tags], "type: return label ids"),
         (lambda tags, counts, labels: None, "type: return a list of label ids"),
     ],

@@ -75,8 +75,10 @@ def global_random(tokens, chosen, vocabulary, rng):
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (lambda tokens, chosen, vocabulary, rng: ["[MASK]" if i in chosen else t for i, t in enumerate(tokens)],
-         r"shares: 100.0% of the chosen tokens became \[MASK\]; it should be about 80%"),
+        (
+            lambda tokens, chosen, vocabulary, rng: ["[MASK]" if i in chosen else t for i, t in enumerate(tokens)],
+            r"shares: 100.0% of the chosen tokens became \[MASK\]; it should be about 80%",
+        ),
         (masked_with((0.6, 0.2, 0.2)), r"shares: 6\d.\d% of the chosen tokens became \[MASK\]"),
         (masked_with((0.8, 0.2, 0.0)), r"shares: 2\d.\d% became a random token"),
         (masked_with((0.8, 0.0, 0.2)), r"shares: 0.0% became a random token"),
@@ -156,16 +158,20 @@ def always_the_first_document(documents, document_index, sentence_index, rng):
 @pytest.mark.parametrize(
     "wrong, message",
     [
-        (any_document,
-         "(random B|label): B is 'doc \\d+ , sentence \\d+ .'.*(from document \\d+ itself|really follows A)"),
+        (
+            any_document,
+            "(random B|label): B is 'doc \\d+ , sentence \\d+ .'.*(from document \\d+ itself|really follows A)",
+        ),
         (swapped_labels, "label: B is .*(but is_random_next is False|but is_random_next is True)"),
         (any_later_sentence, "next B: .* it must be the very next sentence"),
         (mostly_next, r"balance: 2\d.\d% of the pairs had a random B; it should be about 50%"),
         (always_the_first_document, "random B: the random B came from only 2 different documents"),
         (lambda documents, d, s, rng: (documents[d][s], documents[d][s + 1], False), "type: return NspPair"),
         (lambda documents, d, s, rng: NspPair(documents[d][s + 1], documents[d][s], False), "sentence A"),
-        (lambda documents, d, s, rng: right_pair(documents, d, s, random.Random()),
-         "randomness: the same seed gave two different pairs"),
+        (
+            lambda documents, d, s, rng: right_pair(documents, d, s, random.Random()),
+            "randomness: the same seed gave two different pairs",
+        ),
     ],
 )
 def test_pair_mistakes_are_named(wrong, message):

@@ -23,8 +23,9 @@ class SpanChoice:
     score: float
 
 
-def pair_search(start_logits, end_logits, in_context, max_answer_length, *, order=True, context=True,
-                length_limit=None):
+def pair_search(
+    start_logits, end_logits, in_context, max_answer_length, *, order=True, context=True, length_limit=None
+):
     """A right answer with switches that turn one rule off (or shift the length limit)."""
     positions = torch.arange(len(start_logits))
     scores = start_logits[:, None] + end_logits[None, :]  # (T, T): start i, end j
@@ -54,12 +55,25 @@ def test_best_span_check_passes_a_right_answer(capsys):
 def test_the_reference_agrees_with_googles_rule_when_no_window_limits_it():
     """The brute force of the check and bertlib's n-best search pick the same span on one window."""
     tokens = len(IN_CONTEXT)
-    feature = QAFeature("q", tuple(range(tokens)), (0,) * tokens, 0, 0,
-                        tuple((i, i + 1) if IN_CONTEXT[i] else None for i in range(tokens)), (True,) * tokens)
+    feature = QAFeature(
+        "q",
+        tuple(range(tokens)),
+        (0,) * tokens,
+        0,
+        0,
+        tuple((i, i + 1) if IN_CONTEXT[i] else None for i in range(tokens)),
+        (True,) * tokens,
+    )
     for case in span_cases():
         want = best_valid_span(case.start_logits, case.end_logits, IN_CONTEXT, case.max_answer_length)
-        google = google_best_span("x" * tokens, [feature], case.start_logits[None], case.end_logits[None],
-                                  n_best=tokens, max_answer_length=case.max_answer_length)
+        google = google_best_span(
+            "x" * tokens,
+            [feature],
+            case.start_logits[None],
+            case.end_logits[None],
+            n_best=tokens,
+            max_answer_length=case.max_answer_length,
+        )
         assert (google.start, google.end) == want, case.name
 
 
@@ -74,7 +88,7 @@ def best_start_then_its_end(start_logits, end_logits, in_context, max_answer_len
     start = int(start_logits.masked_fill(~in_context, float("-inf")).argmax())
     ends = end_logits.clone()
     ends[:start] = float("-inf")
-    ends[start + max_answer_length:] = float("-inf")
+    ends[start + max_answer_length :] = float("-inf")
     end = int(ends.masked_fill(~in_context, float("-inf")).argmax())
     return SpanChoice(start, end, float(start_logits[start] + end_logits[end]))
 
@@ -90,11 +104,22 @@ def best_start_then_its_end(start_logits, end_logits, in_context, max_answer_len
         (argmax_separately, "end before start: .*taken separately"),
         (best_start_then_its_end, "values: .*not only the ends that go with the single best start"),
         (lambda s, e, c, n=30: (3, 4), "type: return SpanChoice"),
-        (lambda s, e, c, n=30: SpanChoice(right_best_span(s, e, c, n).start, right_best_span(s, e, c, n).end, 0.0),
-         "score: score is 0.0000"),
+        (
+            lambda s, e, c, n=30: SpanChoice(right_best_span(s, e, c, n).start, right_best_span(s, e, c, n).end, 0.0),
+            "score: score is 0.0000",
+        ),
     ],
-    ids=["no order", "no context mask", "no length limit", "length off by one (too long)",
-         "length off by one (too short)", "argmax separately", "greedy start", "a tuple", "wrong score"],
+    ids=[
+        "no order",
+        "no context mask",
+        "no length limit",
+        "length off by one (too long)",
+        "length off by one (too short)",
+        "argmax separately",
+        "greedy start",
+        "a tuple",
+        "wrong score",
+    ],
 )
 def test_best_span_mistakes_are_named(wrong, message):
     with pytest.raises(ExerciseFailed, match=message):
@@ -160,8 +185,17 @@ def test_answer_f1_check_passes_a_right_answer(capsys):
         (lambda p, g: overlap(p, g) if p else 1 / len(p), "empty answers: it divided by zero"),
         (lambda p, g: overlap(p, g).f1, "type: return AnswerOverlap"),
     ],
-    ids=["no normalisation", "no punctuation removal", "articles as letters", "sets", "swapped",
-         "arithmetic mean", "no zero guard", "empty prediction", "a float"],
+    ids=[
+        "no normalisation",
+        "no punctuation removal",
+        "articles as letters",
+        "sets",
+        "swapped",
+        "arithmetic mean",
+        "no zero guard",
+        "empty prediction",
+        "a float",
+    ],
 )
 def test_answer_f1_mistakes_are_named(wrong, message):
     with pytest.raises(ExerciseFailed, match=message):

@@ -12,10 +12,14 @@ from bertlib.errors import BertlibInputError
 RAW = {
     "notebook": "99_example",
     "questions": [
-        {"question": f"Question text {n}?",
-         "options": [{"text": "wrong one", "why": f"wrong-one reason {n}"},
-                     {"text": "right one", "correct": True, "why": f"right reason {n}"},
-                     {"text": "wrong two", "why": f"wrong-two reason {n}"}]}
+        {
+            "question": f"Question text {n}?",
+            "options": [
+                {"text": "wrong one", "why": f"wrong-one reason {n}"},
+                {"text": "right one", "correct": True, "why": f"right reason {n}"},
+                {"text": "wrong two", "why": f"wrong-two reason {n}"},
+            ],
+        }
         for n in range(1, 4)
     ],
 }
@@ -69,15 +73,20 @@ def test_out_of_range_answers_and_questions_are_clear_errors(quiz):
         quiz.question(4)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda raw: raw["questions"].pop(), "has 2 questions; a quiz has 3 to 5"),
-    (lambda raw: raw["questions"][1]["options"][0].update(correct=True), "question 2: has 2 options marked"),
-    (lambda raw: raw["questions"][0]["options"][1].update(correct=False), "question 1: has 0 options marked"),
-    (lambda raw: raw["questions"][2]["options"][2].pop("why"), "question 3, option c: needs a 'why'"),
-    (lambda raw: raw["questions"][0].update(options=[raw["questions"][0]["options"][1]]),
-     "question 1: needs an 'options' list"),
-    (lambda raw: raw["questions"][1].update(question=" "), "question 2: needs a non-empty 'question'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda raw: raw["questions"].pop(), "has 2 questions; a quiz has 3 to 5"),
+        (lambda raw: raw["questions"][1]["options"][0].update(correct=True), "question 2: has 2 options marked"),
+        (lambda raw: raw["questions"][0]["options"][1].update(correct=False), "question 1: has 0 options marked"),
+        (lambda raw: raw["questions"][2]["options"][2].pop("why"), "question 3, option c: needs a 'why'"),
+        (
+            lambda raw: raw["questions"][0].update(options=[raw["questions"][0]["options"][1]]),
+            "question 1: needs an 'options' list",
+        ),
+        (lambda raw: raw["questions"][1].update(question=" "), "question 2: needs a non-empty 'question'"),
+    ],
+)
 def test_a_bad_quiz_is_rejected_with_where_and_why(change, message):
     raw = json.loads(json.dumps(RAW))
     change(raw)

@@ -21,8 +21,9 @@ def notebook(request):
 
 def test_every_cell_has_a_slide_type(notebook):
     path, nb = notebook
-    missing = [i for i, cell in enumerate(nb.cells)
-               if cell.metadata.get("slideshow", {}).get("slide_type") not in SLIDE_TYPES]
+    missing = [
+        i for i, cell in enumerate(nb.cells) if cell.metadata.get("slideshow", {}).get("slide_type") not in SLIDE_TYPES
+    ]
     assert not missing, f"{path.name}: cells {missing} have no slide type; run python -m bertlib.course.slides"
     assert nb.cells[0].metadata["slideshow"]["slide_type"] == "slide"
     assert nb.metadata["rise"] == RISE_SETTINGS
@@ -65,10 +66,14 @@ def test_each_notebook_ends_with_its_quiz(notebook):
 def test_cells_are_laid_out_so_that_no_slide_is_estimated_too_tall():
     cell = nbformat.v4.new_markdown_cell("x" * 20_000)
     assert estimated_height(cell) > 720  # a long markdown cell is estimated as long
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"),
-                                         nbformat.v4.new_code_cell("print(1)\n" * 12),
-                                         nbformat.v4.new_code_cell("print(2)\n" * 12),
-                                         nbformat.v4.new_code_cell("print(3)\n" * 12)])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Title"),
+            nbformat.v4.new_code_cell("print(1)\n" * 12),
+            nbformat.v4.new_code_cell("print(2)\n" * 12),
+            nbformat.v4.new_code_cell("print(3)\n" * 12),
+        ]
+    )
     kinds = [c.metadata["slideshow"]["slide_type"] for c in assign_slide_types(nb).cells]
     assert kinds[0] == "slide" and "subslide" in kinds[1:], kinds
 

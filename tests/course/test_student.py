@@ -33,8 +33,10 @@ def test_blanked_code_still_defines_the_function():
 
 
 def test_two_solutions_in_one_cell_are_both_blanked():
-    source = "def a():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n\n" \
-             "def b():\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n"
+    source = (
+        "def a():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n\n"
+        "def b():\n    ### BEGIN SOLUTION\n    return 2\n    ### END SOLUTION\n"
+    )
     blanked = blank_solutions(source)
     assert blanked.count("raise NotImplementedError()") == 2
     assert "return" not in blanked

@@ -32,16 +32,28 @@ BAD_RECORDS = [
     ("sentiment-label-is-float", "sentiment", '{"text": "ok", "label": 1.0}', r"line 2: field 'label' is 1.0; use 0"),
     ("sentiment-label-out-of-range", "sentiment", '{"text": "ok", "label": 2}', r"line 2: .*use 0 .negative. or 1"),
     ("sentiment-form-is-list", "sentiment", '{"text": "ok", "label": 1, "form": []}', r"line 2: field 'form'"),
-    ("ner-tokens-as-string", "ner", '{"tokens": "Mia ran", "tags": ["B-PER", "O"]}',
-     r"line 2: field 'tokens' is the string 'Mia ran'.*one entry per word.*one character at a time"),
+    (
+        "ner-tokens-as-string",
+        "ner",
+        '{"tokens": "Mia ran", "tags": ["B-PER", "O"]}',
+        r"line 2: field 'tokens' is the string 'Mia ran'.*one entry per word.*one character at a time",
+    ),
     ("ner-tags-as-string", "ner", '{"tokens": ["Mia"], "tags": "B-PER"}', r"line 2: field 'tags' is the string"),
-    ("ner-tag-not-bio", "ner", '{"tokens": ["Mia", "ran"], "tags": ["PERSON", "O"]}',
-     r"line 2: field 'tags', tag 0 is 'PERSON', which is not a BIO tag.*'B-PER'"),
+    (
+        "ner-tag-not-bio",
+        "ner",
+        '{"tokens": ["Mia", "ran"], "tags": ["PERSON", "O"]}',
+        r"line 2: field 'tags', tag 0 is 'PERSON', which is not a BIO tag.*'B-PER'",
+    ),
     ("ner-tag-lowercase-b", "ner", '{"tokens": ["Mia"], "tags": ["b-PER"]}', r"line 2: .*tag 0 is 'b-PER'"),
     ("ner-tag-without-type", "ner", '{"tokens": ["Mia"], "tags": ["B-"]}', r"line 2: .*tag 0 is 'B-'"),
     ("ner-tag-is-number", "ner", '{"tokens": ["Mia"], "tags": [3]}', r"line 2: field 'tags', entry 0 is 3"),
-    ("ner-token-is-number", "ner", '{"tokens": ["Mia", 7], "tags": ["B-PER", "O"]}',
-     r"line 2: field 'tokens', entry 1"),
+    (
+        "ner-token-is-number",
+        "ner",
+        '{"tokens": ["Mia", 7], "tags": ["B-PER", "O"]}',
+        r"line 2: field 'tokens', entry 1",
+    ),
     ("ner-length-mismatch", "ner", '{"tokens": ["Mia", "ran"], "tags": ["B-PER"]}', r"line 2: 2 tokens but 1 tags"),
     ("ner-empty-tokens", "ner", '{"tokens": [], "tags": []}', r"line 2: 'tokens' is empty"),
     ("ner-missing-tags", "ner", '{"tokens": ["Mia"]}', r"line 2: the record has no 'tags' field"),
@@ -70,10 +82,20 @@ def test_missing_field_is_still_a_key_error_but_prints_as_a_sentence(tmp_path):
 
 NOT_UTF8 = [
     ("documents-latin1", "documents", "mine.txt", "the cat sat .\nthe caf\xe9 .\n".encode("latin-1"), "line 2, byte 8"),
-    ("sentiment-latin1", "sentiment", "mine.jsonl", '{"text": "caf\xe9", "label": 1}\n'.encode("latin-1"),
-     "line 1, byte 14"),
-    ("ner-cp1252-quote", "ner", "mine.jsonl",
-     (GOOD_NER + '\n{"tokens": ["\u201cMia"], "tags": ["O"]}\n').encode("cp1252"), "line 2, byte 14"),
+    (
+        "sentiment-latin1",
+        "sentiment",
+        "mine.jsonl",
+        '{"text": "caf\xe9", "label": 1}\n'.encode("latin-1"),
+        "line 1, byte 14",
+    ),
+    (
+        "ner-cp1252-quote",
+        "ner",
+        "mine.jsonl",
+        (GOOD_NER + '\n{"tokens": ["\u201cMia"], "tags": ["O"]}\n').encode("cp1252"),
+        "line 2, byte 14",
+    ),
     ("qa-latin1", "qa", "mine.json", '{"data": []}\n{"caf\xe9"}'.encode("latin-1"), "line 2, byte 6"),
 ]
 
@@ -86,12 +108,21 @@ def test_a_file_that_is_not_utf8_names_line_and_byte_and_says_save_as_utf8(tmp_p
         load_user_file(path, task)
 
 
-EMPTY = [("documents", "mine.txt", ""), ("documents", "mine.txt", "\n\n  \n"), ("sentiment", "mine.jsonl", ""),
-         ("ner", "mine.jsonl", "\n"), ("qa", "mine.json", ""), ("qa", "mine.json", '{"version": "1.1", "data": []}')]
+EMPTY = [
+    ("documents", "mine.txt", ""),
+    ("documents", "mine.txt", "\n\n  \n"),
+    ("sentiment", "mine.jsonl", ""),
+    ("ner", "mine.jsonl", "\n"),
+    ("qa", "mine.json", ""),
+    ("qa", "mine.json", '{"version": "1.1", "data": []}'),
+]
 
 
-@pytest.mark.parametrize("task, name, text", EMPTY,
-                         ids=["txt-empty", "txt-blank-lines", "sentiment-empty", "ner-blank", "qa-empty", "qa-no-data"])
+@pytest.mark.parametrize(
+    "task, name, text",
+    EMPTY,
+    ids=["txt-empty", "txt-blank-lines", "sentiment-empty", "ner-blank", "qa-empty", "qa-no-data"],
+)
 def test_an_empty_file_is_an_error_saying_what_it_should_hold(tmp_path, task, name, text):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -124,21 +155,32 @@ def squad_with(answer: dict, qa_extra: dict | None = None, paragraph_extra: dict
 
 
 BAD_SQUAD = [
-    ("answer-start-is-string", squad_with({"text": "mia", "answer_start": "0"}),
-     r"data\[0\]\.paragraphs\[0\]\.qas\[0\] \(question 'q1'\)\.answers\[0\]: "
-     r"field 'answer_start' is str '0'.*an integer"),
+    (
+        "answer-start-is-string",
+        squad_with({"text": "mia", "answer_start": "0"}),
+        r"data\[0\]\.paragraphs\[0\]\.qas\[0\] \(question 'q1'\)\.answers\[0\]: "
+        r"field 'answer_start' is str '0'.*an integer",
+    ),
     ("answer-start-missing", squad_with({"text": "mia"}), r"answers\[0\]: the record has no 'answer_start' field"),
     ("answer-start-is-bool", squad_with({"text": "mia", "answer_start": True}), r"'answer_start' is bool"),
     ("answer-text-missing", squad_with({"answer_start": 0}), r"answers\[0\]: the record has no 'text' field"),
-    ("answer-not-at-start", squad_with({"text": "home", "answer_start": 0}),
-     r"answer 'home' is not at character 0.*occurs at character 8: set answer_start to 8"),
+    (
+        "answer-not-at-start",
+        squad_with({"text": "home", "answer_start": 0}),
+        r"answer 'home' is not at character 0.*occurs at character 8: set answer_start to 8",
+    ),
     ("answer-not-in-context", squad_with({"text": "bob", "answer_start": 0}), r"does not occur in the context"),
     ("answer-start-negative", squad_with({"text": "mia", "answer_start": -14}), r"not at character -14"),
-    ("question-missing",
-     {"data": [{"title": "t", "paragraphs": [{"context": "c", "qas": [{"id": "q", "answers": []}]}]}]},
-     r"qas\[0\] \(question 'q'\): the record has no 'question' field"),
-    ("context-is-list", {"data": [{"paragraphs": [{"context": ["mia"], "qas": []}]}]},
-     r"paragraphs\[0\]: field 'context' is list"),
+    (
+        "question-missing",
+        {"data": [{"title": "t", "paragraphs": [{"context": "c", "qas": [{"id": "q", "answers": []}]}]}]},
+        r"qas\[0\] \(question 'q'\): the record has no 'question' field",
+    ),
+    (
+        "context-is-list",
+        {"data": [{"paragraphs": [{"context": ["mia"], "qas": []}]}]},
+        r"paragraphs\[0\]: field 'context' is list",
+    ),
     ("data-is-object", {"data": {"title": "t"}}, r"field 'data' is dict.*a list"),
     ("no-data", {"version": "1.1"}, r"the record has no 'data' field"),
     ("top-level-list", [1, 2], r"expected SQuAD's layout"),
@@ -247,16 +289,41 @@ def test_the_data_cli_gives_an_argparse_error(tmp_path, capsys, argv, message):
 # -- second sweep: empty texts, SQuAD records v1.1 cannot hold, a path that is not a path ------------
 
 MORE_BAD_SQUAD = [
-    ("question-id-twice", {"data": [{"title": "t", "paragraphs": [{"context": "mia ran home .", "qas": [
-        {"id": "1", "question": "who ran ?", "answers": [{"text": "mia", "answer_start": 0}]},
-        {"id": "1", "question": "where ?", "answers": [{"text": "home", "answer_start": 8}]}]}]}]},
-     r"question id '1' appears twice \(data\[0\]\.paragraphs\[0\]\.qas\[0\] and .*qas\[1\]\).*its own id"),
-    ("answers-empty", squad_with({"text": "mia", "answer_start": 0}, qa_extra={"answers": []}),
-     r"qas\[0\] \(question 'q1'\): 'answers' is empty; a SQuAD v1.1 question has at least one answer"),
-    ("question-empty", squad_with({"text": "mia", "answer_start": 0}, qa_extra={"question": ""}),
-     r"field 'question' is empty \(''\); give it text.*or drop the record"),
-    ("answer-text-empty", squad_with({"text": "", "answer_start": 0}),
-     r"answers\[0\]: field 'text' is empty \(''\); give it text, e.g. \"Mia\""),
+    (
+        "question-id-twice",
+        {
+            "data": [
+                {
+                    "title": "t",
+                    "paragraphs": [
+                        {
+                            "context": "mia ran home .",
+                            "qas": [
+                                {"id": "1", "question": "who ran ?", "answers": [{"text": "mia", "answer_start": 0}]},
+                                {"id": "1", "question": "where ?", "answers": [{"text": "home", "answer_start": 8}]},
+                            ],
+                        }
+                    ],
+                }
+            ]
+        },
+        r"question id '1' appears twice \(data\[0\]\.paragraphs\[0\]\.qas\[0\] and .*qas\[1\]\).*its own id",
+    ),
+    (
+        "answers-empty",
+        squad_with({"text": "mia", "answer_start": 0}, qa_extra={"answers": []}),
+        r"qas\[0\] \(question 'q1'\): 'answers' is empty; a SQuAD v1.1 question has at least one answer",
+    ),
+    (
+        "question-empty",
+        squad_with({"text": "mia", "answer_start": 0}, qa_extra={"question": ""}),
+        r"field 'question' is empty \(''\); give it text.*or drop the record",
+    ),
+    (
+        "answer-text-empty",
+        squad_with({"text": "", "answer_start": 0}),
+        r"answers\[0\]: field 'text' is empty \(''\); give it text, e.g. \"Mia\"",
+    ),
 ]
 
 

@@ -27,18 +27,27 @@ from bertlib.data.external import (
 
 
 def test_sst2_records_become_sentiment_examples():
-    records = [{"sentence": "hide new secretions from the parental units ", "label": 0, "idx": 0},
-               {"sentence": "that loves its characters ", "label": 1, "idx": 1}]
+    records = [
+        {"sentence": "hide new secretions from the parental units ", "label": 0, "idx": 0},
+        {"sentence": "that loves its characters ", "label": 1, "idx": 1},
+    ]
     examples = sst2_examples(records)
     assert [(e.id, e.text, e.label) for e in examples] == [
-        ("sst2-0", "hide new secretions from the parental units", 0), ("sst2-1", "that loves its characters", 1)]
+        ("sst2-0", "hide new secretions from the parental units", 0),
+        ("sst2-1", "that loves its characters", 1),
+    ]
     with pytest.raises(ValueError, match="test split has no labels"):
         sst2_examples([{"sentence": "x", "label": -1, "idx": 7}])
 
 
 def test_conll2003_tag_ids_become_bio_names():
-    record = {"id": "0", "tokens": ["EU", "rejects", "German", "call"], "pos_tags": [22, 42, 16, 21],
-              "chunk_tags": [11, 21, 11, 12], "ner_tags": [3, 0, 7, 0]}
+    record = {
+        "id": "0",
+        "tokens": ["EU", "rejects", "German", "call"],
+        "pos_tags": [22, 42, 16, 21],
+        "chunk_tags": [11, 21, 11, 12],
+        "ner_tags": [3, 0, 7, 0],
+    }
     (example,) = conll2003_examples([record])
     assert example.tokens == ("EU", "rejects", "German", "call")
     assert example.tags == ("B-ORG", "O", "B-MISC", "O")
@@ -47,7 +56,8 @@ def test_conll2003_tag_ids_become_bio_names():
 
 
 SQUAD_RECORD = {
-    "id": "5733be284776f41900661182", "title": "University_of_Notre_Dame",
+    "id": "5733be284776f41900661182",
+    "title": "University_of_Notre_Dame",
     "context": "Architecturally, the school has a Catholic character.",
     "question": "What character does the school have?",
     "answers": {"text": ["a Catholic character", "Catholic"], "answer_start": [32, 34]},
@@ -63,9 +73,15 @@ def test_squad_records_become_qa_examples_with_checked_answers():
 
 
 def test_wikitext_titles_start_documents_and_headings_are_dropped():
-    lines = [" = Valkyria Chronicles = \n", " \n", " The game is a war game . It came out in 2011 . \n",
-             " = = Gameplay = = \n", " Players fight ! Do they win ? Yes \n", " = Tower Building = \n",
-             " It is tall . \n"]
+    lines = [
+        " = Valkyria Chronicles = \n",
+        " \n",
+        " The game is a war game . It came out in 2011 . \n",
+        " = = Gameplay = = \n",
+        " Players fight ! Do they win ? Yes \n",
+        " = Tower Building = \n",
+        " It is tall . \n",
+    ]
     documents = wikitext_documents([{"text": line} for line in lines])
     assert documents == [
         Document(("The game is a war game .", "It came out in 2011 .", "Players fight !", "Do they win ?", "Yes")),
@@ -78,12 +94,25 @@ def test_user_files_of_every_kind(tmp_path):
     (tmp_path / "mine.txt").write_text("the cat sat .\nit purred .\n\n\nthe dog ran .\n")
     (tmp_path / "reviews.jsonl").write_text('{"text": "great", "label": 1}\n\n{"text": "awful", "label": 0}\n')
     (tmp_path / "tags.jsonl").write_text(json.dumps({"tokens": ["mia", "ran"], "tags": ["B-PER", "O"]}) + "\n")
-    squad = {"version": "1.1", "data": [{"title": "t", "paragraphs": [
-        {"context": "mia ran home .",
-         "qas": [{"id": "q1", "question": "who ran ?", "answers": [{"text": "mia", "answer_start": 0}]}]}]}]}
+    squad = {
+        "version": "1.1",
+        "data": [
+            {
+                "title": "t",
+                "paragraphs": [
+                    {
+                        "context": "mia ran home .",
+                        "qas": [{"id": "q1", "question": "who ran ?", "answers": [{"text": "mia", "answer_start": 0}]}],
+                    }
+                ],
+            }
+        ],
+    }
     (tmp_path / "qa.json").write_text(json.dumps(squad))
     assert load_user_file(tmp_path / "mine.txt", "documents") == [
-        Document(("the cat sat .", "it purred .")), Document(("the dog ran .",))]
+        Document(("the cat sat .", "it purred .")),
+        Document(("the dog ran .",)),
+    ]
     assert [e.label for e in load_user_file(tmp_path / "reviews.jsonl", "sentiment")] == [1, 0]
     assert load_user_file(tmp_path / "tags.jsonl", "ner")[0].tags == ("B-PER", "O")
     assert load_user_file(tmp_path / "qa.json", "qa")[0].answers[0].text == "mia"

@@ -45,7 +45,15 @@ def test_classification_features_and_batch(course_tokenizer):
     examples = [SentimentExample("a", "the soup was not bad .", 1), SentimentExample("b", "the film was dull .", 0)]
     features = classification_features(examples, course_tokenizer)
     assert course_tokenizer.convert_ids_to_tokens(features[0].input_ids) == [
-        "[CLS]", "the", "soup", "was", "not", "bad", ".", "[SEP]"]
+        "[CLS]",
+        "the",
+        "soup",
+        "was",
+        "not",
+        "bad",
+        ".",
+        "[SEP]",
+    ]
     batch = collate_classification(features)
     assert batch.input_ids.shape == (2, 8) and batch.labels.tolist() == [1, 0]
     assert batch.attention_mask[1].tolist() == [1] * 7 + [0]
@@ -62,7 +70,15 @@ def test_word_labels_go_on_first_pieces(piece_tokenizer):
     example = NerExample("x", ("tom", "is", "unaffable", "."), ("B-PER", "O", "O", "O"))
     (feature,) = token_classification_features([example], piece_tokenizer, LABELS)
     assert piece_tokenizer.convert_ids_to_tokens(feature.input_ids) == [
-        "[CLS]", "tom", "is", "un", "##aff", "##able", ".", "[SEP]"]
+        "[CLS]",
+        "tom",
+        "is",
+        "un",
+        "##aff",
+        "##able",
+        ".",
+        "[SEP]",
+    ]
     assert feature.labels == (IGNORE_INDEX, 1, 0, 0, IGNORE_INDEX, IGNORE_INDEX, 0, IGNORE_INDEX)
     assert feature.word_ids == (None, 0, 1, 2, 2, 2, 3, None)
     assert feature.first_pieces() == [1, 2, 3, 6]
@@ -72,8 +88,9 @@ def test_token_classification_errors_and_collation(piece_tokenizer):
     with pytest.raises(ValueError, match="'B-ORG', which is not among the labels"):
         token_classification_features([NerExample("x", ("tom",), ("B-ORG",))], piece_tokenizer, LABELS)
     with pytest.raises(ValueError, match="larger max_seq_length"):
-        token_classification_features([NerExample("x", ("tom",) * 9, ("O",) * 9)], piece_tokenizer, LABELS,
-                                      max_seq_length=8)
+        token_classification_features(
+            [NerExample("x", ("tom",) * 9, ("O",) * 9)], piece_tokenizer, LABELS, max_seq_length=8
+        )
     examples = [NerExample("x", ("tom", "."), ("B-PER", "O")), NerExample("y", ("mia",), ("B-PER",))]
     batch = collate_token_classification(token_classification_features(examples, piece_tokenizer, LABELS))
     assert batch.labels.tolist() == [[IGNORE_INDEX, 1, 0, IGNORE_INDEX], [IGNORE_INDEX, 1, IGNORE_INDEX, IGNORE_INDEX]]

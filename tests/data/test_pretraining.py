@@ -36,8 +36,9 @@ def synthetic(lengths: list[list[int]]) -> tuple[list[Document], BertTokenizer]:
         Document(tuple(" ".join(word(d, s, k) for k in range(n)) for s, n in enumerate(doc)))
         for d, doc in enumerate(lengths)
     ]
-    bases = [word(d, s, k).removesuffix("q")
-             for d, doc in enumerate(lengths) for s, n in enumerate(doc) for k in range(n)]
+    bases = [
+        word(d, s, k).removesuffix("q") for d, doc in enumerate(lengths) for s, n in enumerate(doc) for k in range(n)
+    ]
     return documents, BertTokenizer(Vocab([*SPECIAL_TOKENS, SUFFIX, *bases]))
 
 
@@ -162,8 +163,9 @@ def test_masking_rates_hold_within_one_point_over_100k_tokens(corpus, course_tok
     config = MaskingConfig(max_seq_length=128, max_predictions_per_seq=20)
     examples = create_pretraining_examples(corpus[:1800], course_tokenizer, config)
     tokens = sum(len(e.tokens) for e in examples)
-    chosen = [(e.tokens[p], label)
-              for e in examples for p, label in zip(e.masked_positions, e.masked_labels, strict=True)]
+    chosen = [
+        (e.tokens[p], label) for e in examples for p, label in zip(e.masked_positions, e.masked_labels, strict=True)
+    ]
     assert tokens >= 100_000
     as_mask = sum(token == MASK for token, _ in chosen) / len(chosen)
     kept = sum(token == label for token, label in chosen) / len(chosen)
@@ -178,8 +180,12 @@ def test_next_sentence_labels_are_half_random_within_one_point(corpus, course_to
     segment, which has no actual next segment, gives no pair)."""
     documents = tokenize_documents(corpus, course_tokenizer)
     config, rng = MaskingConfig(max_seq_length=64), random.Random(0)
-    pairs = [pair for _ in range(2) for i in range(len(documents))
-             for pair in instances_from_document(documents, i, config, rng)]
+    pairs = [
+        pair
+        for _ in range(2)
+        for i in range(len(documents))
+        for pair in instances_from_document(documents, i, config, rng)
+    ]
     assert len(pairs) > 25_000
     assert sum(len(p.tokens_a) + len(p.tokens_b) for p in pairs) > 100_000
     assert abs(sum(p.is_random_next for p in pairs) / len(pairs) - 0.5) < 0.01

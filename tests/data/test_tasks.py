@@ -91,7 +91,9 @@ def test_ner_splits_hold_the_three_types_and_no_text_twice(ner):
 
 def test_held_out_entities_are_only_in_the_ner_test_split(ner, corpus_sentences):
     held_out = (
-        {p.name for p in NER_HELD_OUT.people} | set(NER_HELD_OUT.towns) | set(NER_HELD_OUT.places)
+        {p.name for p in NER_HELD_OUT.people}
+        | set(NER_HELD_OUT.towns)
+        | set(NER_HELD_OUT.places)
         | {w for s in NER_HELD_OUT.species for w in (s.adult, s.young)}
     )
     entities = {split: {entity.text for e in examples for entity in e.entities()} for split, examples in ner.items()}

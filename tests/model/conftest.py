@@ -11,8 +11,15 @@ from bertlib.model import BertConfig
 @pytest.fixture
 def config() -> BertConfig:
     """Tiny, odd-sized on purpose (37 is no multiple of anything), so that shapes cannot coincide."""
-    return BertConfig(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                      intermediate_size=37, max_position_embeddings=40, num_labels=3)
+    return BertConfig(
+        vocab_size=99,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        max_position_embeddings=40,
+        num_labels=3,
+    )
 
 
 @pytest.fixture

@@ -80,8 +80,9 @@ def test_multi_head_output_is_the_same_on_both_paths(config, batch):
     attention = perturb(MultiHeadSelfAttention(config))
     x = torch.randn(3, 10, config.hidden_size)
     mask = padding_mask(batch["attention_mask"])
-    torch.testing.assert_close(attention(x, mask).context, attention(x, mask, output_attentions=True).context,
-                               rtol=0, atol=1e-6)
+    torch.testing.assert_close(
+        attention(x, mask).context, attention(x, mask, output_attentions=True).context, rtol=0, atol=1e-6
+    )
 
 
 def count_calls(monkeypatch, name):
@@ -104,5 +105,4 @@ def test_whole_model_agrees_on_both_paths_to_1e_6(config, batch):
     fast = perturb(BertModel(config))
     teaching = BertModel(config.replace(attention_path="explicit")).eval()
     teaching.load_state_dict(fast.state_dict())
-    torch.testing.assert_close(fast(**batch).last_hidden_state, teaching(**batch).last_hidden_state,
-                               rtol=0, atol=1e-6)
+    torch.testing.assert_close(fast(**batch).last_hidden_state, teaching(**batch).last_hidden_state, rtol=0, atol=1e-6)

@@ -71,12 +71,22 @@ def test_bad_hf_dict_is_refused_with_the_closest_key(case):
         BertConfig.from_hf_dict({**BertConfig(num_hidden_layers=3).to_hf_dict(), **change})
 
 
-GPT2_CONFIG = {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "vocab_size": 50257, "n_embd": 768,
-               "n_layer": 12, "n_head": 12, "n_positions": 1024, "layer_norm_epsilon": 1e-5}
+GPT2_CONFIG = {
+    "model_type": "gpt2",
+    "architectures": ["GPT2LMHeadModel"],
+    "vocab_size": 50257,
+    "n_embd": 768,
+    "n_layer": 12,
+    "n_head": 12,
+    "n_positions": 1024,
+    "layer_norm_epsilon": 1e-5,
+}
 NOT_BERT = {
     "gpt2": (GPT2_CONFIG, r"not a BERT config \(model_type='gpt2'\).*load this model with transformers"),
-    "gpt2-without-model-type": ({k: v for k, v in GPT2_CONFIG.items() if k not in ("model_type", "vocab_size")},
-                                r"not a BERT config \(none of vocab_size, hidden_size"),
+    "gpt2-without-model-type": (
+        {k: v for k, v in GPT2_CONFIG.items() if k not in ("model_type", "vocab_size")},
+        r"not a BERT config \(none of vocab_size, hidden_size",
+    ),
     "empty-object": ({}, r"not a BERT config"),
 }
 
@@ -90,16 +100,26 @@ def test_config_of_another_model_says_it_is_not_bert(case):
 
 
 def test_harmless_hf_keys_are_ignored_and_real_configs_load(minilm_dir):
-    hf = {**BertConfig(num_hidden_layers=3).to_hf_dict(), "transformers_version": "4.8.2", "torch_dtype": "float32",
-          "gradient_checkpointing": False, "use_cache": True, "_name_or_path": "x", "architectures": ["BertModel"],
-          "pooler_type": "first_token_transform", "directionality": "bidi"}
+    hf = {
+        **BertConfig(num_hidden_layers=3).to_hf_dict(),
+        "transformers_version": "4.8.2",
+        "torch_dtype": "float32",
+        "gradient_checkpointing": False,
+        "use_cache": True,
+        "_name_or_path": "x",
+        "architectures": ["BertModel"],
+        "pooler_type": "first_token_transform",
+        "directionality": "bidi",
+    }
     assert BertConfig.from_hf_dict(hf).num_hidden_layers == 3
     assert BertConfig.from_json_file(minilm_dir / "config.json").num_hidden_layers == 6
 
 
 BAD_CONFIG_FILES = {
-    "invalid-json": ('{"hidden_size": 64,\n "num_hidden_layers": 2,,}',
-                     r"not valid JSON: .*line 2, column 25.*save_pretrained"),
+    "invalid-json": (
+        '{"hidden_size": 64,\n "num_hidden_layers": 2,,}',
+        r"not valid JSON: .*line 2, column 25.*save_pretrained",
+    ),
     "a-list": ('[{"hidden_size": 64}]', r"holds a JSON list, but a config.json must be one object"),
     "a-number": ("7", r"holds a JSON int, but a config.json must be one object"),
     "not-utf8": (b'{"_name_or_path": "caf\xe9"}', r"is not UTF-8 \(byte 22.*re-save it"),
@@ -137,8 +157,11 @@ def _empty(path):
 def test_damaged_safetensors_names_the_file_and_fix(config, tmp_path, damage):
     BertModel(config).save_pretrained(tmp_path)
     damage(tmp_path / "model.safetensors")
-    with pytest.raises(CheckpointError, match=r"model.safetensors is damaged: it is truncated or not a "
-                                              r"safetensors file.*Copy or download it again") as error:
+    with pytest.raises(
+        CheckpointError,
+        match=r"model.safetensors is damaged: it is truncated or not a "
+        r"safetensors file.*Copy or download it again",
+    ) as error:
         BertModel.from_pretrained(tmp_path)
     assert str(tmp_path / "model.safetensors") in str(error.value)
 
@@ -164,8 +187,9 @@ def test_unsafe_pytorch_model_bin_is_an_unsafe_file_error(config, tmp_path):
 
 def test_gpt2_weights_under_a_bert_config_do_not_suggest_allow_new_head(config, tmp_path):
     config.to_json_file(tmp_path / "config.json")
-    save_file({"h.0.attn.c_attn.weight": torch.zeros(4, 12), "wte.weight": torch.zeros(99, 4)},
-              tmp_path / "model.safetensors")
+    save_file(
+        {"h.0.attn.c_attn.weight": torch.zeros(4, 12), "wte.weight": torch.zeros(99, 4)}, tmp_path / "model.safetensors"
+    )
     with pytest.raises(CheckpointError, match=r"holds none of a BERT's weights.*not a BERT checkpoint") as error:
         BertForSequenceClassification.from_pretrained(tmp_path)
     assert "allow_new_head" not in str(error.value)
@@ -174,8 +198,10 @@ def test_gpt2_weights_under_a_bert_config_do_not_suggest_allow_new_head(config, 
 # -- model inputs ----------------------------------------------------------------------------------
 
 BAD_INPUTS = {
-    "python-list": (dict(input_ids=[[5, 6, 7]]),
-                    r"input_ids is a Python list, not a tensor.*torch.tensor\(input_ids\)"),
+    "python-list": (
+        dict(input_ids=[[5, 6, 7]]),
+        r"input_ids is a Python list, not a tensor.*torch.tensor\(input_ids\)",
+    ),
     "numpy-array": (dict(input_ids=np.array([[5, 6, 7]])), r"input_ids is a numpy.ndarray.*pass a torch.LongTensor"),
     "float-ids": (dict(input_ids=torch.tensor([[5.0, 6.0]])), r"input_ids has dtype torch.float32.*\.long\(\)"),
     "bool-ids": (dict(input_ids=torch.tensor([[True, False]])), r"input_ids has dtype torch.bool"),
@@ -183,12 +209,18 @@ BAD_INPUTS = {
     "empty-sequence": (dict(input_ids=torch.zeros(2, 0, dtype=torch.long)), r"shape \(2, 0\): an empty sequence"),
     "id-too-large": (dict(input_ids=torch.tensor([[5, 99]])), r"input_ids contains 99.*0 to 98.*vocab.txt"),
     "id-negative": (dict(input_ids=torch.tensor([[-1, 5]])), r"input_ids contains -1"),
-    "list-mask": (dict(input_ids=torch.tensor([[5, 6]]), attention_mask=[[1, 1]]),
-                  r"attention_mask is a Python list.*torch.tensor\(attention_mask\)"),
-    "float-segments": (dict(input_ids=torch.tensor([[5, 6]]), token_type_ids=torch.zeros(1, 2)),
-                       r"token_type_ids has dtype torch.float32"),
-    "segment-too-large": (dict(input_ids=torch.tensor([[5, 6]]), token_type_ids=torch.tensor([[0, 2]])),
-                          r"token_type_ids contains 2.*Use 0 for sentence A"),
+    "list-mask": (
+        dict(input_ids=torch.tensor([[5, 6]]), attention_mask=[[1, 1]]),
+        r"attention_mask is a Python list.*torch.tensor\(attention_mask\)",
+    ),
+    "float-segments": (
+        dict(input_ids=torch.tensor([[5, 6]]), token_type_ids=torch.zeros(1, 2)),
+        r"token_type_ids has dtype torch.float32",
+    ),
+    "segment-too-large": (
+        dict(input_ids=torch.tensor([[5, 6]]), token_type_ids=torch.tensor([[0, 2]])),
+        r"token_type_ids contains 2.*Use 0 for sentence A",
+    ),
 }
 
 
@@ -199,8 +231,11 @@ def test_bad_model_input_names_it_and_the_fix(config, case):
         BertModel(config)(**inputs)
 
 
-@pytest.mark.parametrize("mask, rows", [([[1, 1, 0], [0, 0, 0]], "1"), ([[0, 0, 0], [1, 0, 0], [0, 0, 0]], "0, 2")],
-                         ids=["one-empty-row", "two-empty-rows"])
+@pytest.mark.parametrize(
+    "mask, rows",
+    [([[1, 1, 0], [0, 0, 0]], "1"), ([[0, 0, 0], [1, 0, 0], [0, 0, 0]], "0, 2")],
+    ids=["one-empty-row", "two-empty-rows"],
+)
 def test_mean_pooling_over_no_real_tokens_names_the_rows(config, mask, rows):
     model = BertForSequenceClassification(config.replace(classifier_pooling="mean")).eval()
     mask = torch.tensor(mask)
@@ -248,8 +283,12 @@ def test_nan_weights_give_nan_on_both_attention_paths(config, batch, parameter, 
 def test_fused_attention_propagates_nan_like_the_explicit_one(where):
     generator = torch.Generator().manual_seed(0)
     q, k, v = (torch.randn(2, 2, 5, 4, generator=generator) for _ in range(3))  # (B, nh, T, hd)
-    target = {"query-row": (q, (0, 1, 2, 0)), "one-key": (k, (1, 0, 3, 1)), "every-key": (k, (0, 0, slice(None), 0)),
-              "value": (v, (1, 1, 4, 3))}[where]
+    target = {
+        "query-row": (q, (0, 1, 2, 0)),
+        "one-key": (k, (1, 0, 3, 1)),
+        "every-key": (k, (0, 0, slice(None), 0)),
+        "value": (v, (1, 1, 4, 3)),
+    }[where]
     target[0][target[1]] = float("nan")
     for mask in (None, padding_mask(torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]))):
         expected = explicit_attention(q, k, v, mask).context
@@ -278,12 +317,19 @@ def test_nan_checkpoint_is_visible_after_loading(config, batch, tmp_path):
     assert out.mlm_logits.isnan().all()
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: BertConfig.preset("tiny", num_hidden_layer=3), r"preset\('tiny', ...\) got num_hidden_layer=3.*"
-                                                              r"did you mean 'num_hidden_layers'"),
-    (lambda: BertConfig().replace(hidden_dropout=0.0), r"replace got hidden_dropout=0.0.*'hidden_dropout_prob'"),
-    (lambda: BertConfig.preset("huge"), r"Unknown preset 'huge'. Choose one of: tiny"),
-], ids=["preset-misspelt-override", "replace-misspelt-field", "unknown-preset"])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: BertConfig.preset("tiny", num_hidden_layer=3),
+            r"preset\('tiny', ...\) got num_hidden_layer=3.*"
+            r"did you mean 'num_hidden_layers'",
+        ),
+        (lambda: BertConfig().replace(hidden_dropout=0.0), r"replace got hidden_dropout=0.0.*'hidden_dropout_prob'"),
+        (lambda: BertConfig.preset("huge"), r"Unknown preset 'huge'. Choose one of: tiny"),
+    ],
+    ids=["preset-misspelt-override", "replace-misspelt-field", "unknown-preset"],
+)
 def test_misspelt_config_keyword_names_the_closest_field(call, message):
     with pytest.raises(BertlibInputError, match=message):
         call()
@@ -317,8 +363,11 @@ def test_bad_mask_value_names_the_value_position_and_fix(config, case):
         BertModel(config)(ids, attention_mask=mask)
 
 
-@pytest.mark.parametrize("mask", [torch.tensor([[1, 1, 0, 0]]), torch.tensor([[True, True, False, False]]),
-                                  torch.tensor([[1.0, 1.0, 0.0, 0.0]])], ids=["long", "bool", "float"])
+@pytest.mark.parametrize(
+    "mask",
+    [torch.tensor([[1, 1, 0, 0]]), torch.tensor([[True, True, False, False]]), torch.tensor([[1.0, 1.0, 0.0, 0.0]])],
+    ids=["long", "bool", "float"],
+)
 def test_valid_masks_of_every_dtype_give_the_same_output(config, mask):
     model = perturb(BertModel(config))
     expected = model(IDS, attention_mask=torch.tensor([[1, 1, 0, 0]])).last_hidden_state
@@ -327,24 +376,45 @@ def test_valid_masks_of_every_dtype_give_the_same_output(config, mask):
 
 def _heads(config):
     from bertlib.model import BertForQuestionAnswering, BertForTokenClassification
-    return {"seq": BertForSequenceClassification(config), "tok": BertForTokenClassification(config),
-            "qa": BertForQuestionAnswering(config), "pre": BertForPreTraining(config)}
+
+    return {
+        "seq": BertForSequenceClassification(config),
+        "tok": BertForTokenClassification(config),
+        "qa": BertForQuestionAnswering(config),
+        "pre": BertForPreTraining(config),
+    }
 
 
 BAD_LABELS = {
-    "seq-labels-all-ignored": ("seq", dict(labels=torch.tensor([-100])), r"every value in labels is -100.*NaN.*"
-                                                                         r"at least one real label"),
+    "seq-labels-all-ignored": (
+        "seq",
+        dict(labels=torch.tensor([-100])),
+        r"every value in labels is -100.*NaN.*"
+        r"at least one real label",
+    ),
     "token-labels-all-ignored": ("tok", dict(labels=torch.full((1, 4), -100)), r"every value in labels is -100"),
-    "mlm-labels-all-ignored": ("pre", dict(mlm_labels=torch.full((1, 4), -100), nsp_labels=torch.tensor([0])),
-                               r"every value in mlm_labels is -100.*mlm_labels=None"),
+    "mlm-labels-all-ignored": (
+        "pre",
+        dict(mlm_labels=torch.full((1, 4), -100), nsp_labels=torch.tensor([0])),
+        r"every value in mlm_labels is -100.*mlm_labels=None",
+    ),
     "seq-labels-float": ("seq", dict(labels=torch.tensor([1.0])), r"labels has dtype torch.float32.*labels\.long\(\)"),
     "seq-labels-bool": ("seq", dict(labels=torch.tensor([True])), r"labels has dtype torch.bool"),
-    "seq-labels-python-int": ("seq", dict(labels=1),
-                              r"labels is a Python int \(1\), not a tensor.*torch.tensor\(\[1\]\)"),
-    "qa-start-float": ("qa", dict(start_positions=torch.tensor([1.0]), end_positions=torch.tensor([2])),
-                       r"start_positions has dtype torch.float32.*start_positions\.long\(\)"),
-    "qa-end-python-int": ("qa", dict(start_positions=torch.tensor([1]), end_positions=2),
-                          r"end_positions is a Python int \(2\)"),
+    "seq-labels-python-int": (
+        "seq",
+        dict(labels=1),
+        r"labels is a Python int \(1\), not a tensor.*torch.tensor\(\[1\]\)",
+    ),
+    "qa-start-float": (
+        "qa",
+        dict(start_positions=torch.tensor([1.0]), end_positions=torch.tensor([2])),
+        r"start_positions has dtype torch.float32.*start_positions\.long\(\)",
+    ),
+    "qa-end-python-int": (
+        "qa",
+        dict(start_positions=torch.tensor([1]), end_positions=2),
+        r"end_positions is a Python int \(2\)",
+    ),
 }
 
 
@@ -358,6 +428,7 @@ def test_bad_labels_name_the_value_and_fix(config, case):
 def test_summed_loss_of_all_ignored_labels_is_zero_with_a_gradient():
     """The trainer sums micro-batch losses: one with no masked token adds 0, not NaN."""
     from bertlib.model.heads import classification_loss
+
     logits = torch.randn(2, 3, requires_grad=True)
     loss = classification_loss(logits, torch.tensor([-100, -100]), reduction="sum")
     loss.backward()
@@ -366,15 +437,19 @@ def test_summed_loss_of_all_ignored_labels_is_zero_with_a_gradient():
 
 def test_int32_labels_give_the_same_loss_as_int64(config):
     model = BertForSequenceClassification(config).eval()
-    assert torch.equal(model(IDS, labels=torch.tensor([1], dtype=torch.int32)).loss,
-                       model(IDS, labels=torch.tensor([1])).loss)
+    assert torch.equal(
+        model(IDS, labels=torch.tensor([1], dtype=torch.int32)).loss, model(IDS, labels=torch.tensor([1])).loss
+    )
 
 
 @pytest.mark.parametrize("where", ["taken", "taken/sub"], ids=["save-into-a-file", "save-under-a-file"])
 def test_save_pretrained_over_a_file_names_it_and_keeps_it(config, tmp_path, where):
     (tmp_path / "taken").write_text("mine")
-    with pytest.raises(BertlibInputError, match=r"taken is a file, so save_pretrained cannot make the folder.*"
-                                                r"Choose another path"):
+    with pytest.raises(
+        BertlibInputError,
+        match=r"taken is a file, so save_pretrained cannot make the folder.*"
+        r"Choose another path",
+    ):
         BertModel(config).save_pretrained(tmp_path / where)
     assert (tmp_path / "taken").read_text() == "mine"
 

@@ -28,8 +28,12 @@ def test_pooler_is_tanh_of_dense_of_cls(config, batch):
 def test_token_types_default_to_segment_zero(config, batch):
     model = perturb(BertModel(config))
     ids, mask = batch["input_ids"], batch["attention_mask"]
-    torch.testing.assert_close(model(ids, None, mask).last_hidden_state,
-                               model(ids, torch.zeros_like(ids), mask).last_hidden_state, rtol=0, atol=0)
+    torch.testing.assert_close(
+        model(ids, None, mask).last_hidden_state,
+        model(ids, torch.zeros_like(ids), mask).last_hidden_state,
+        rtol=0,
+        atol=0,
+    )
 
 
 def test_init_is_googles():
@@ -89,11 +93,14 @@ def test_token_types_of_wrong_shape_are_refused(config, batch):
         BertModel(config)(batch["input_ids"], batch["token_type_ids"][0])
 
 
-@pytest.mark.parametrize("ids, message", [
-    (torch.ones(4, dtype=torch.long), r"\(batch, seq_len\) tensor of integer token ids.*input_ids\[None\]"),
-    (torch.ones(1, 4), r"dtype torch.float32.*integers; pass a torch.LongTensor"),
-    (torch.ones(1, 0, dtype=torch.long), r"shape \(1, 0\): an empty sequence.*at least one token"),
-])
+@pytest.mark.parametrize(
+    "ids, message",
+    [
+        (torch.ones(4, dtype=torch.long), r"\(batch, seq_len\) tensor of integer token ids.*input_ids\[None\]"),
+        (torch.ones(1, 4), r"dtype torch.float32.*integers; pass a torch.LongTensor"),
+        (torch.ones(1, 0, dtype=torch.long), r"shape \(1, 0\): an empty sequence.*at least one token"),
+    ],
+)
 def test_input_ids_must_be_a_batch_of_integers(config, ids, message):
     with pytest.raises(ValueError, match=message):
         BertModel(config)(ids)

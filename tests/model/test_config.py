@@ -22,8 +22,14 @@ def test_presets_have_googles_sizes_with_a_4x_feed_forward(name):
 
 
 def test_preset_sizes_are_googles():
-    assert PRESETS == {"tiny": (2, 128, 2), "mini": (4, 256, 4), "small": (4, 512, 8),
-                       "medium": (8, 512, 8), "base": (12, 768, 12), "large": (24, 1024, 16)}
+    assert PRESETS == {
+        "tiny": (2, 128, 2),
+        "mini": (4, 256, 4),
+        "small": (4, 512, 8),
+        "medium": (8, 512, 8),
+        "base": (12, 768, 12),
+        "large": (24, 1024, 16),
+    }
 
 
 def test_preset_overrides_win():
@@ -51,9 +57,18 @@ def test_parameter_count_equals_transformers(name, transformers_module):
 
 
 def test_hf_dict_round_trips_through_transformers(transformers_module):
-    config = BertConfig(vocab_size=650, hidden_size=64, num_hidden_layers=3, num_attention_heads=4,
-                        intermediate_size=96, hidden_act="gelu_new", classifier_dropout=0.2, num_labels=3,
-                        label_names=("negative", "neutral", "positive"), classifier_pooling="mean")
+    config = BertConfig(
+        vocab_size=650,
+        hidden_size=64,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        intermediate_size=96,
+        hidden_act="gelu_new",
+        classifier_dropout=0.2,
+        num_labels=3,
+        label_names=("negative", "neutral", "positive"),
+        classifier_pooling="mean",
+    )
     theirs = transformers_module.BertConfig.from_dict(config.to_hf_dict())
     assert theirs.num_labels == 3 and theirs.id2label[2] == "positive"
     assert BertConfig.from_hf_dict(theirs.to_dict()) == config
@@ -88,22 +103,32 @@ def test_hidden_size_not_divisible_by_heads_names_the_fix():
     assert "num_attention_heads=2 or 4" in str(error.value) and "hidden_size=99 or 102" in str(error.value)
 
 
-@pytest.mark.parametrize("hf_setting", [{"position_embedding_type": "relative_key"}, {"is_decoder": True},
-                                        {"model_type": "roberta"}, {"tie_word_embeddings": False}])
+@pytest.mark.parametrize(
+    "hf_setting",
+    [
+        {"position_embedding_type": "relative_key"},
+        {"is_decoder": True},
+        {"model_type": "roberta"},
+        {"tie_word_embeddings": False},
+    ],
+)
 def test_hf_settings_of_another_model_are_refused(hf_setting):
     with pytest.raises(ValueError, match="bertlib builds only the original BERT"):
         BertConfig.from_hf_dict({**BertConfig().to_hf_dict(), **hf_setting})
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"hidden_act": "swish"}, "'gelu', 'gelu_new', 'relu'"),
-    ({"attention_path": "fast"}, "'auto', 'explicit'"),
-    ({"classifier_pooling": "max"}, "'cls', 'mean'"),
-    ({"num_labels": 3, "label_names": ("a", "b")}, "one name per class"),
-    ({"hidden_dropout_prob": 1.0}, r"in \[0, 1\)"),
-    ({"pad_token_id": 99, "vocab_size": 99}, "set it to the \\[PAD\\] token's id"),
-    ({"num_hidden_layers": 0}, "positive integer"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"hidden_act": "swish"}, "'gelu', 'gelu_new', 'relu'"),
+        ({"attention_path": "fast"}, "'auto', 'explicit'"),
+        ({"classifier_pooling": "max"}, "'cls', 'mean'"),
+        ({"num_labels": 3, "label_names": ("a", "b")}, "one name per class"),
+        ({"hidden_dropout_prob": 1.0}, r"in \[0, 1\)"),
+        ({"pad_token_id": 99, "vocab_size": 99}, "set it to the \\[PAD\\] token's id"),
+        ({"num_hidden_layers": 0}, "positive integer"),
+    ],
+)
 def test_bad_settings_fail_with_the_fix(bad, message):
     with pytest.raises(ValueError, match=message):
         BertConfig(**bad)

@@ -15,10 +15,14 @@ def test_embeddings_are_layer_normed_sum_of_three_lookups(config, batch):
     embeddings = perturb(BertEmbeddings(config))
     ids, segments = batch["input_ids"], batch["token_type_ids"]
     positions = torch.arange(ids.shape[1])
-    total = (embeddings.word_embeddings.weight[ids] + embeddings.token_type_embeddings.weight[segments]
-             + embeddings.position_embeddings.weight[positions])
-    expected = F.layer_norm(total, (config.hidden_size,), embeddings.LayerNorm.weight,
-                            embeddings.LayerNorm.bias, config.layer_norm_eps)
+    total = (
+        embeddings.word_embeddings.weight[ids]
+        + embeddings.token_type_embeddings.weight[segments]
+        + embeddings.position_embeddings.weight[positions]
+    )
+    expected = F.layer_norm(
+        total, (config.hidden_size,), embeddings.LayerNorm.weight, embeddings.LayerNorm.bias, config.layer_norm_eps
+    )
     torch.testing.assert_close(embeddings(ids, segments), expected, rtol=0, atol=1e-6)
 
 

@@ -14,8 +14,13 @@ from .conftest import perturb
 def test_dense_add_norm_normalises_after_the_residual(config):
     block = perturb(DenseAddNorm(config.intermediate_size, config))
     x, residual = torch.randn(2, 5, config.intermediate_size), torch.randn(2, 5, config.hidden_size)
-    expected = F.layer_norm(residual + x @ block.dense.weight.T + block.dense.bias, (config.hidden_size,),
-                            block.LayerNorm.weight, block.LayerNorm.bias, config.layer_norm_eps)
+    expected = F.layer_norm(
+        residual + x @ block.dense.weight.T + block.dense.bias,
+        (config.hidden_size,),
+        block.LayerNorm.weight,
+        block.LayerNorm.bias,
+        config.layer_norm_eps,
+    )
     torch.testing.assert_close(block(x, residual), expected, rtol=0, atol=1e-6)
 
 

@@ -40,7 +40,8 @@ def test_mlm_decoder_is_tied_to_the_word_embeddings(config, batch):
     model = BertForMaskedLM(config)
     assert model.cls.predictions.decoder.weight is model.bert.embeddings.word_embeddings.weight
     assert sum(p.numel() for p in model.parameters()) == sum(
-        p.numel() for n, p in model.named_parameters(remove_duplicate=False) if n != "cls.predictions.decoder.weight")
+        p.numel() for n, p in model.named_parameters(remove_duplicate=False) if n != "cls.predictions.decoder.weight"
+    )
     model(**batch).logits[..., 5].sum().backward()  # gradient through the output layer alone reaches row 5
     assert torch.count_nonzero(model.bert.embeddings.word_embeddings.weight.grad[5]) > 0
 

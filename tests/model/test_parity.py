@@ -16,13 +16,22 @@ from bertlib.model import BertConfig
 from .conftest import perturb
 
 TOLERANCE = 1e-5
-HEADS = ["BertModel", "BertForPreTraining", "BertForMaskedLM", "BertForSequenceClassification",
-         "BertForTokenClassification", "BertForQuestionAnswering"]
+HEADS = [
+    "BertModel",
+    "BertForPreTraining",
+    "BertForMaskedLM",
+    "BertForSequenceClassification",
+    "BertForTokenClassification",
+    "BertForQuestionAnswering",
+]
 # (our output field, HF's output field) that must agree, per class.
 FIELDS = {
     "BertModel": [("last_hidden_state", "last_hidden_state"), ("pooler_output", "pooler_output")],
-    "BertForPreTraining": [("mlm_logits", "prediction_logits"), ("nsp_logits", "seq_relationship_logits"),
-                           ("loss", "loss")],
+    "BertForPreTraining": [
+        ("mlm_logits", "prediction_logits"),
+        ("nsp_logits", "seq_relationship_logits"),
+        ("loss", "loss"),
+    ],
     "BertForMaskedLM": [("logits", "logits"), ("loss", "loss")],
     "BertForSequenceClassification": [("logits", "logits"), ("loss", "loss")],
     "BertForTokenClassification": [("logits", "logits"), ("loss", "loss")],
@@ -38,8 +47,10 @@ def labels_for(name: str, batch: dict[str, torch.Tensor]) -> tuple[dict, dict]:
     sequence = torch.tensor([0, 2, 1])
     return {
         "BertModel": ({}, {}),
-        "BertForPreTraining": ({"mlm_labels": mlm, "nsp_labels": torch.tensor([0, 1, 1])},
-                               {"labels": mlm, "next_sentence_label": torch.tensor([0, 1, 1])}),
+        "BertForPreTraining": (
+            {"mlm_labels": mlm, "nsp_labels": torch.tensor([0, 1, 1])},
+            {"labels": mlm, "next_sentence_label": torch.tensor([0, 1, 1])},
+        ),
         "BertForMaskedLM": ({"labels": mlm}, {"labels": mlm}),
         "BertForSequenceClassification": ({"labels": sequence}, {"labels": sequence}),
         "BertForTokenClassification": ({"labels": token_labels}, {"labels": token_labels}),
@@ -62,8 +73,9 @@ def assert_same_outputs(name: str, bertlib_model, hf_model, batch: dict[str, tor
         for a, b in zip(getattr(bert, kind), getattr(theirs, kind), strict=True):
             torch.testing.assert_close(a, b, rtol=0, atol=TOLERANCE)
     fast = bertlib_model(**batch, **our_labels)  # the fused path must agree as well
-    torch.testing.assert_close(getattr(fast, FIELDS[name][0][0]), getattr(theirs, FIELDS[name][0][1]),
-                               rtol=0, atol=TOLERANCE)
+    torch.testing.assert_close(
+        getattr(fast, FIELDS[name][0][0]), getattr(theirs, FIELDS[name][0][1]), rtol=0, atol=TOLERANCE
+    )
 
 
 def config_for(name: str, config: BertConfig) -> BertConfig:
@@ -86,7 +98,8 @@ def test_bertlib_model_loads_into_hf_and_gives_the_same_numbers(name, transforme
     bertlib_model = perturb(getattr(ours, name)(config_for(name, config)))
     bertlib_model.save_pretrained(tmp_path)
     hf_model, info = getattr(transformers_module, name).from_pretrained(
-        tmp_path, output_loading_info=True, attn_implementation="eager")
+        tmp_path, output_loading_info=True, attn_implementation="eager"
+    )
     assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
     assert_same_outputs(name, bertlib_model, hf_model, batch)
 
@@ -104,8 +117,11 @@ SENTENCES = [
 @pytest.mark.parametrize("pairs", [True, False], ids=["sentence-pairs", "single-sentences"])
 def test_real_minilm_matches_transformers(pairs, transformers_module, minilm_dir):
     tokenizer = transformers_module.BertTokenizerFast.from_pretrained(minilm_dir)
-    batch = tokenizer(SENTENCES[:3], SENTENCES[3:], padding=True, return_tensors="pt") if pairs else \
-        tokenizer(SENTENCES, padding=True, return_tensors="pt")
+    batch = (
+        tokenizer(SENTENCES[:3], SENTENCES[3:], padding=True, return_tensors="pt")
+        if pairs
+        else tokenizer(SENTENCES, padding=True, return_tensors="pt")
+    )
     inputs = {k: batch[k] for k in ("input_ids", "token_type_ids", "attention_mask")}
     assert (inputs["attention_mask"] == 0).any() and (inputs["token_type_ids"] == 1).any() == pairs
     theirs = transformers_module.BertModel.from_pretrained(minilm_dir, attn_implementation="eager").eval()

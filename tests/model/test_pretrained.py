@@ -18,8 +18,14 @@ from bertlib.model import (
 
 from .conftest import perturb
 
-ALL_CLASSES = [BertModel, BertForPreTraining, BertForMaskedLM, BertForSequenceClassification,
-               BertForTokenClassification, BertForQuestionAnswering]
+ALL_CLASSES = [
+    BertModel,
+    BertForPreTraining,
+    BertForMaskedLM,
+    BertForSequenceClassification,
+    BertForTokenClassification,
+    BertForQuestionAnswering,
+]
 
 
 def saved(model, directory):
@@ -66,9 +72,11 @@ def test_head_checkpoint_loads_into_a_bare_model_dropping_the_heads(config, batc
     pretraining = perturb(BertForPreTraining(config))
     encoder = BertModel.from_pretrained(saved(pretraining, tmp_path))
     assert set(encoder.load_report.dropped) == {
-        k for k in pretraining.state_dict() if k.startswith("cls.") and k != "cls.predictions.decoder.weight"}
-    torch.testing.assert_close(encoder(**batch).last_hidden_state, pretraining(**batch).bert.last_hidden_state,
-                               rtol=0, atol=0)
+        k for k in pretraining.state_dict() if k.startswith("cls.") and k != "cls.predictions.decoder.weight"
+    }
+    torch.testing.assert_close(
+        encoder(**batch).last_hidden_state, pretraining(**batch).bert.last_hidden_state, rtol=0, atol=0
+    )
 
 
 def test_pooler_is_dropped_for_a_head_without_one(config, tmp_path):
@@ -78,21 +86,29 @@ def test_pooler_is_dropped_for_a_head_without_one(config, tmp_path):
 
 
 def test_hf_position_ids_buffer_is_accepted(config, tmp_path):
-    rewrite_weights(saved(BertModel(config), tmp_path),
-                    lambda w: {**w, "embeddings.position_ids": torch.arange(40)[None]})
+    rewrite_weights(
+        saved(BertModel(config), tmp_path), lambda w: {**w, "embeddings.position_ids": torch.arange(40)[None]}
+    )
     assert BertModel.from_pretrained(tmp_path).load_report.dropped == ("bert.embeddings.position_ids",)
 
 
 def test_encoder_checkpoint_into_a_head_model_needs_allow_new_head(config, tmp_path):
     encoder = perturb(BertModel(config))
-    with pytest.raises(CheckpointError, match=r"missing keys of this model's head: classifier.weight, "
-                                              r"classifier.bias.*pass allow_new_head=True"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"missing keys of this model's head: classifier.weight, "
+        r"classifier.bias.*pass allow_new_head=True",
+    ):
         BertForSequenceClassification.from_pretrained(saved(encoder, tmp_path))
     classifier = BertForSequenceClassification.from_pretrained(tmp_path, allow_new_head=True, num_labels=5)
     assert set(classifier.load_report.new) == {"classifier.weight", "classifier.bias"}
     assert classifier.classifier.weight.shape == (5, 32)
-    torch.testing.assert_close(classifier.bert.encoder.layer[1].output.dense.weight,
-                               encoder.encoder.layer[1].output.dense.weight, rtol=0, atol=0)
+    torch.testing.assert_close(
+        classifier.bert.encoder.layer[1].output.dense.weight,
+        encoder.encoder.layer[1].output.dense.weight,
+        rtol=0,
+        atol=0,
+    )
 
 
 def test_missing_pooler_counts_as_part_of_the_new_head(config, tmp_path):
@@ -144,15 +160,17 @@ def test_unexpected_keys_are_named(config, tmp_path):
 
 
 def test_wrong_shapes_are_named_with_both_shapes(config, tmp_path):
-    with pytest.raises(CheckpointError, match=r"bert.embeddings.word_embeddings.weight is \(99, 32\) in the "
-                                              r"checkpoint but \(100, 32\) in the model.*set its sizes"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"bert.embeddings.word_embeddings.weight is \(99, 32\) in the "
+        r"checkpoint but \(100, 32\) in the model.*set its sizes",
+    ):
         BertModel.from_pretrained(saved(BertModel(config), tmp_path), vocab_size=100)
 
 
 def test_stored_copy_of_a_tied_weight_must_be_a_copy(config, tmp_path):
     def add_copy(weights, noise=0.0):
-        return {**weights, "cls.predictions.decoder.weight":
-                weights["bert.embeddings.word_embeddings.weight"] + noise}
+        return {**weights, "cls.predictions.decoder.weight": weights["bert.embeddings.word_embeddings.weight"] + noise}
 
     rewrite_weights(saved(BertForMaskedLM(config), tmp_path), add_copy)
     BertForMaskedLM.from_pretrained(tmp_path)  # an exact copy (older HF checkpoints) is fine
@@ -162,8 +180,9 @@ def test_stored_copy_of_a_tied_weight_must_be_a_copy(config, tmp_path):
 
 
 def test_weights_stored_twice_are_refused(config, tmp_path):
-    rewrite_weights(saved(BertModel(config), tmp_path),
-                    lambda w: {**w, "bert.pooler.dense.bias": w["pooler.dense.bias"].clone()})
+    rewrite_weights(
+        saved(BertModel(config), tmp_path), lambda w: {**w, "bert.pooler.dense.bias": w["pooler.dense.bias"].clone()}
+    )
     with pytest.raises(CheckpointError, match="with and without the `bert.` prefix"):
         BertModel.from_pretrained(tmp_path)
 

@@ -42,53 +42,67 @@ def vocab_bytes(tokens=TINY_TOKENS, newline="\n") -> bytes:
 BAD_CALLS = {
     "pair-max-length-2-below-3-specials": (
         lambda t: t.encode("the dog", "a cat", max_length=2, truncation=True),
-        r"max_length=2 leaves no room for the 3 special tokens.*use max_length=3 or more"),
+        r"max_length=2 leaves no room for the 3 special tokens.*use max_length=3 or more",
+    ),
     "pair-max-length-2-longest-first": (
         lambda t: t.encode("the dog", "a cat", max_length=2, truncation="longest_first"),
-        r"max_length=2.*3 special tokens.*max_length=3 or more"),
+        r"max_length=2.*3 special tokens.*max_length=3 or more",
+    ),
     "single-max-length-1": (
         lambda t: t.encode("the dog", max_length=1, truncation=True),
-        r"max_length=1 leaves no room for the 2 special tokens.*max_length=2 or more"),
+        r"max_length=1 leaves no room for the 2 special tokens.*max_length=2 or more",
+    ),
     "max-length-bool": (
-        lambda t: t.encode("the dog", max_length=True), r"max_length=True must be a whole number.*max_length=128"),
-    "max-length-float": (
-        lambda t: t.encode("the dog", max_length=12.5), r"max_length=12.5 must be a whole number"),
+        lambda t: t.encode("the dog", max_length=True),
+        r"max_length=True must be a whole number.*max_length=128",
+    ),
+    "max-length-float": (lambda t: t.encode("the dog", max_length=12.5), r"max_length=12.5 must be a whole number"),
     "encode-batch-one-string": (
         lambda t: t.encode_batch("the dog"),
-        r"texts='the dog', one string.*7 one-character texts.*texts=\['the dog'\].*encode"),
+        r"texts='the dog', one string.*7 one-character texts.*texts=\['the dog'\].*encode",
+    ),
     "encode-batch-pairs-one-string": (
-        lambda t: t.encode_batch(["the dog"], "a cat"), r"pairs='a cat', one string.*Wrap it in a list"),
+        lambda t: t.encode_batch(["the dog"], "a cat"),
+        r"pairs='a cat', one string.*Wrap it in a list",
+    ),
     "encode-batch-int-item": (
-        lambda t: t.encode_batch(["the dog", 7]), r"texts\[1\] is 7 \(type int\), not a string.*str\(\)"),
-    "encode-batch-none-item": (
-        lambda t: t.encode_batch([None]), r"texts\[0\] is None \(type NoneType\)"),
+        lambda t: t.encode_batch(["the dog", 7]),
+        r"texts\[1\] is 7 \(type int\), not a string.*str\(\)",
+    ),
+    "encode-batch-none-item": (lambda t: t.encode_batch([None]), r"texts\[0\] is None \(type NoneType\)"),
     "encode-batch-pairs-item": (
-        lambda t: t.encode_batch(["a", "b"], ["c", b"d"]), r"pairs\[1\] is b'd' \(type bytes\)"),
+        lambda t: t.encode_batch(["a", "b"], ["c", b"d"]),
+        r"pairs\[1\] is b'd' \(type bytes\)",
+    ),
     "encode-batch-length-mismatch": (
-        lambda t: t.encode_batch(["a", "b"], ["c"]), r"2 texts but 1 pairs; give one pair per text"),
-    "encode-int-text": (
-        lambda t: t.encode(5), r"encode got text=5 \(type int\).*one string.*encode_batch"),
+        lambda t: t.encode_batch(["a", "b"], ["c"]),
+        r"2 texts but 1 pairs; give one pair per text",
+    ),
+    "encode-int-text": (lambda t: t.encode(5), r"encode got text=5 \(type int\).*one string.*encode_batch"),
     "encode-list-text": (
-        lambda t: t.encode(["the", "dog"]), r"encode got text=\['the', 'dog'\] \(type list\).*encode_batch"),
+        lambda t: t.encode(["the", "dog"]),
+        r"encode got text=\['the', 'dog'\] \(type list\).*encode_batch",
+    ),
     # The windowing routine (window_starts, Google's doc_stride: how far a window moves) refuses what
     # would skip tokens or never end; a doc_stride above the room moves by the room instead.
     "windows-negative-stride": (
-        lambda t: window_starts(3, room=2, doc_stride=-2), r"doc_stride=-2.*at least 1.*never reach the end"),
-    "windows-float-stride": (
-        lambda t: window_starts(3, room=2, doc_stride=1.5), r"doc_stride=1.5.*whole number"),
-    "windows-zero-stride": (
-        lambda t: window_starts(3, room=2, doc_stride=0), r"doc_stride=0.*at least 1.*e.g. 64"),
+        lambda t: window_starts(3, room=2, doc_stride=-2),
+        r"doc_stride=-2.*at least 1.*never reach the end",
+    ),
+    "windows-float-stride": (lambda t: window_starts(3, room=2, doc_stride=1.5), r"doc_stride=1.5.*whole number"),
+    "windows-zero-stride": (lambda t: window_starts(3, room=2, doc_stride=0), r"doc_stride=0.*at least 1.*e.g. 64"),
     "windows-no-room": (
         lambda t: encode_windows(t, "the", "dog sat", max_length=3, doc_stride=1),
-        r"room=-1.*raise max_seq_length or shorten the question"),
+        r"room=-1.*raise max_seq_length or shorten the question",
+    ),
     "decode-floats": (lambda t: t.decode([5.7, 6.2]), r"ids\[0\] is 5.7 \(type float\).*whole numbers"),
     "decode-bool": (lambda t: t.decode([5, True]), r"ids\[1\] is True \(type bool\)"),
-    "decode-float-tensor": (
-        lambda t: t.decode(torch.tensor([5.0, 6.0])), r"torch.float32 tensor.*integer token ids"),
-    "decode-2d-tensor": (
-        lambda t: t.decode(torch.tensor([[5, 6]])), r"shape \(1, 2\).*one sequence.*input_ids\[0\]"),
+    "decode-float-tensor": (lambda t: t.decode(torch.tensor([5.0, 6.0])), r"torch.float32 tensor.*integer token ids"),
+    "decode-2d-tensor": (lambda t: t.decode(torch.tensor([[5, 6]])), r"shape \(1, 2\).*one sequence.*input_ids\[0\]"),
     "decode-out-of-range": (
-        lambda t: t.decode([5, 11]), r"Token id 11 is outside this vocabulary of 11 tokens.*ids\[1\]"),
+        lambda t: t.decode([5, 11]),
+        r"Token id 11 is outside this vocabulary of 11 tokens.*ids\[1\]",
+    ),
     "decode-negative": (lambda t: t.decode([-1]), r"Token id -1 is outside.*ids 0 to 10"),
     "decode-string": (lambda t: t.decode("5 6"), r"a string; pass a list of integer token ids"),
     "padding-option-typo": (lambda t: t.encode("the", padding="max"), r"padding='max' is not one of"),
@@ -103,12 +117,16 @@ def test_bad_call_names_the_value_and_the_fix(tok, case):
         call(tok)
 
 
-@pytest.mark.parametrize("setting, message", [
-    (dict(lowercase="false"), r"lowercase='false' must be true or false.*not a str"),
-    (dict(strip_accents=1), r"strip_accents=1 must be true or false"),
-    (dict(model_max_length=1), r"model_max_length=1 leaves no room.*model_max_length=2 or more"),
-    (dict(model_max_length="512"), r"model_max_length='512' must be a whole number"),
-], ids=["lowercase-string", "strip-accents-int", "model-max-length-1", "model-max-length-string"])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        (dict(lowercase="false"), r"lowercase='false' must be true or false.*not a str"),
+        (dict(strip_accents=1), r"strip_accents=1 must be true or false"),
+        (dict(model_max_length=1), r"model_max_length=1 leaves no room.*model_max_length=2 or more"),
+        (dict(model_max_length="512"), r"model_max_length='512' must be a whole number"),
+    ],
+    ids=["lowercase-string", "strip-accents-int", "model-max-length-1", "model-max-length-string"],
+)
 def test_bad_constructor_setting_is_refused(setting, message):
     with pytest.raises(BertlibInputError, match=message):
         BertTokenizer(Vocab(TINY_TOKENS), **setting)
@@ -137,11 +155,17 @@ def test_vocab_file_as_editors_save_it_reads_the_same(tmp_path, data):
 BAD_VOCABS = {
     "duplicate-token": (vocab_bytes(TINY_TOKENS + ["dog"]), r"lists 'dog' twice: on lines 7 and 12.*delete line 12"),
     "duplicate-after-trailing-space": (
-        vocab_bytes(TINY_TOKENS[:6]) + b"the \n", r"lists 'the' twice: on lines 6 and 7.*surrounding spaces"),
-    "blank-line-inside": (vocab_bytes(TINY_TOKENS[:6]) + b"\n" + vocab_bytes(TINY_TOKENS[6:]),
-                          r"empty token \(a blank line\) at line 7 \(id 6\).*placeholder such as \[unused6\]"),
-    "latin1-bytes": (vocab_bytes() + "caf\xe9\n".encode("latin-1"),
-                     r"vocab.txt is not UTF-8: byte 54 \(0xe9, on line 12\).*re-save it as UTF-8"),
+        vocab_bytes(TINY_TOKENS[:6]) + b"the \n",
+        r"lists 'the' twice: on lines 6 and 7.*surrounding spaces",
+    ),
+    "blank-line-inside": (
+        vocab_bytes(TINY_TOKENS[:6]) + b"\n" + vocab_bytes(TINY_TOKENS[6:]),
+        r"empty token \(a blank line\) at line 7 \(id 6\).*placeholder such as \[unused6\]",
+    ),
+    "latin1-bytes": (
+        vocab_bytes() + "caf\xe9\n".encode("latin-1"),
+        r"vocab.txt is not UTF-8: byte 54 \(0xe9, on line 12\).*re-save it as UTF-8",
+    ),
     "missing-specials": (vocab_bytes(TINY_TOKENS[5:]), r"lacks the special token\(s\) \[PAD\].*add the missing"),
 }
 
@@ -158,11 +182,15 @@ def test_bad_vocab_file_names_the_file_line_and_fix(tmp_path, case):
 # -- tokenizer_config.json -----------------------------------------------------------------------
 
 BAD_CONFIGS = {
-    "invalid-json": ('{"do_lower_case": true,\n "model_max_length": }',
-                     r"not valid JSON: .* line 2, column 22.*delete"),
+    "invalid-json": (
+        '{"do_lower_case": true,\n "model_max_length": }',
+        r"not valid JSON: .* line 2, column 22.*delete",
+    ),
     "a-list": ("[1, 2]", r"holds a JSON list.*must be an object"),
-    "lower-case-string-false": ('{"do_lower_case": "false"}',
-                                r"do_lower_case='false' must be true or false.*not a str.*without quotes"),
+    "lower-case-string-false": (
+        '{"do_lower_case": "false"}',
+        r"do_lower_case='false' must be true or false.*not a str.*without quotes",
+    ),
     "lower-case-int": ('{"do_lower_case": 0}', r"do_lower_case=0 must be true or false"),
     "strip-accents-string": ('{"strip_accents": "yes"}', r"strip_accents='yes' must be true or false"),
     "max-length-string": ('{"model_max_length": "512"}', r"model_max_length='512' must be a whole number"),
@@ -218,14 +246,19 @@ def test_truncation_never_exceeds_max_length(text, pair, max_length, truncation)
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=WORDS, question=st.none() | st.sampled_from(["the", "a cat"]), max_length=st.integers(4, 10),
-       doc_stride=st.integers(0, 6))
+@given(
+    text=WORDS,
+    question=st.none() | st.sampled_from(["the", "a cat"]),
+    max_length=st.integers(4, 10),
+    doc_stride=st.integers(0, 6),
+)
 def test_windows_cover_every_token_in_order(text, question, max_length, doc_stride):
     tok = BertTokenizer(Vocab(TINY_TOKENS))
     moving = tok.tokenize(text)
     try:
-        windows = encode_windows(tok, question or text, text if question else None, max_length=max_length,
-                                 doc_stride=doc_stride)
+        windows = encode_windows(
+            tok, question or text, text if question else None, max_length=max_length, doc_stride=doc_stride
+        )
     except BertlibInputError as error:
         assert f"doc_stride={doc_stride}" in str(error) or "room=" in str(error)
         return
@@ -234,7 +267,7 @@ def test_windows_cover_every_token_in_order(text, question, max_length, doc_stri
     covered = [t for piece in pieces[:1] for t in piece]
     for previous, piece in itertools.pairwise(pieces):
         overlap = len(previous) - min(len(previous), doc_stride)  # Google's doc_stride is the move
-        assert previous[len(previous) - overlap:] == piece[:overlap]
+        assert previous[len(previous) - overlap :] == piece[:overlap]
         covered += piece[overlap:]
     assert covered == moving  # every token, once, in order
     assert all(len(w) <= max_length for w in windows)
@@ -245,11 +278,15 @@ def test_windows_cover_every_token_in_order(text, question, max_length, doc_stri
 MORE_BAD_CALLS = {
     "tokenize-words-one-string": (
         lambda t, tmp: t.tokenize_words("the dog"),
-        r"tokenize_words got one string, 'the dog'.*one character at a time.*text\.split\(\)"),
+        r"tokenize_words got one string, 'the dog'.*one character at a time.*text\.split\(\)",
+    ),
     "tokenize-bytes": (lambda t, tmp: t.tokenize(b"hello"), r"text=b'hello', which is bytes.*\.decode\('utf-8'\)"),
     "tokenize-with-offsets-int": (lambda t, tmp: t.tokenize_with_offsets(5), r"tokenize got text=5 \(type int\)"),
-    "save-into-a-file": (lambda t, tmp: t.save(tmp / "taken"), r"taken is a file, so save cannot make the folder.*"
-                                                                  r"Choose another path"),
+    "save-into-a-file": (
+        lambda t, tmp: t.save(tmp / "taken"),
+        r"taken is a file, so save cannot make the folder.*"
+        r"Choose another path",
+    ),
     "save-under-a-file": (lambda t, tmp: t.save(tmp / "taken" / "sub"), r"taken is a file.*taken/sub"),
 }
 

@@ -77,8 +77,18 @@ def test_cjk_ideographs_are_words_of_their_own_but_kana_and_hangul_are_not():
 
 @pytest.mark.parametrize(
     "char, cjk",
-    [("\u4e00", True), ("\u9fff", True), ("\u3400", True), ("\U00020000", True), ("\U0002b820", True),
-     ("\uf900", True), ("\U0002f800", True), ("\u3042", False), ("\uac00", False), ("a", False)],
+    [
+        ("\u4e00", True),
+        ("\u9fff", True),
+        ("\u3400", True),
+        ("\U00020000", True),
+        ("\U0002b820", True),
+        ("\uf900", True),
+        ("\U0002f800", True),
+        ("\u3042", False),
+        ("\uac00", False),
+        ("a", False),
+    ],
 )
 def test_cjk_ranges(char, cjk):
     assert is_cjk(char) is cjk
@@ -108,9 +118,7 @@ def test_strip_accents():
 def test_word_offsets_point_into_the_original_text():
     text = "  Héllo,\tWORLD!"
     words = uncased.split(text)
-    assert [(w.text, w.start, w.end) for w in words] == [
-        ("hello", 2, 7), (",", 7, 8), ("world", 9, 14), ("!", 14, 15)
-    ]
+    assert [(w.text, w.start, w.end) for w in words] == [("hello", 2, 7), (",", 7, 8), ("world", 9, 14), ("!", 14, 15)]
 
 
 def test_offsets_survive_dropped_and_decomposed_characters():

@@ -21,8 +21,11 @@ def test_the_tokenizer_makes_a_batch_whose_fields_are_model_keywords():
 
 
 def test_select_takes_rows_and_trim_padding_cuts_only_padding():
-    batch = Batch(torch.tensor([[2, 5, 3, 0], [2, 6, 7, 3]]), torch.zeros(2, 4, dtype=torch.long),
-                  torch.tensor([[1, 1, 1, 0], [1, 1, 1, 1]]))
+    batch = Batch(
+        torch.tensor([[2, 5, 3, 0], [2, 6, 7, 3]]),
+        torch.zeros(2, 4, dtype=torch.long),
+        torch.tensor([[1, 1, 1, 0], [1, 1, 1, 1]]),
+    )
     first = batch.select(torch.tensor([0]))
     assert first.input_ids.tolist() == [[2, 5, 3, 0]]
     assert first.trim_padding().input_ids.tolist() == [[2, 5, 3]]

@@ -70,7 +70,8 @@ def test_batches_pad_to_the_longest_and_become_tensors(tiny_tokenizer):
 
 def test_batches_pad_to_max_length_or_not_at_all(tiny_tokenizer):
     assert tiny_tokenizer.encode_batch(["the", "cat sat"], max_length=8, padding="max_length").input_ids == [
-        [2, 12, 3, 0, 0, 0, 0, 0], [2, 13, 14, 3, 0, 0, 0, 0]
+        [2, 12, 3, 0, 0, 0, 0, 0],
+        [2, 13, 14, 3, 0, 0, 0, 0],
     ]
     ragged = tiny_tokenizer.encode_batch(["the", "cat sat"], padding=False)
     with pytest.raises(ValueError, match="different lengths .* padding='longest'"):
@@ -132,8 +133,10 @@ def test_windows_over_a_long_context_overlap_by_stride(tiny_tokenizer):
     windows = encode_windows(tiny_tokenizer, "dog", context, max_length=9, doc_stride=3)
     contexts = [[t for t, s in zip(w.tokens, w.sequence_ids, strict=True) if s == 1] for w in windows]
     assert contexts == [
-        ["the", "cat", "sat", "dog", "runs"], ["dog", "runs", "fast", "the", "cat"],
-        ["the", "cat", "sat", "dog", "runs"], ["dog", "runs", "fast"],
+        ["the", "cat", "sat", "dog", "runs"],
+        ["dog", "runs", "fast", "the", "cat"],
+        ["the", "cat", "sat", "dog", "runs"],
+        ["dog", "runs", "fast"],
     ]
     assert all(w.tokens[:3] == ["[CLS]", "dog", "[SEP]"] for w in windows)
     # Offsets still point into the full context.
@@ -144,7 +147,8 @@ def test_windows_of_a_short_input_or_a_single_text(tiny_tokenizer):
     assert len(encode_windows(tiny_tokenizer, "the cat", max_length=8, doc_stride=6)) == 1
     singles = encode_windows(tiny_tokenizer, "the cat sat dog runs", max_length=5, doc_stride=2)
     assert [w.tokens for w in singles] == [
-        ["[CLS]", "the", "cat", "sat", "[SEP]"], ["[CLS]", "sat", "dog", "runs", "[SEP]"]
+        ["[CLS]", "the", "cat", "sat", "[SEP]"],
+        ["[CLS]", "sat", "dog", "runs", "[SEP]"],
     ]
     with pytest.raises(ValueError, match="doc_stride=0 must be a whole number of at least 1"):
         encode_windows(tiny_tokenizer, "the cat sat", max_length=5, doc_stride=0)

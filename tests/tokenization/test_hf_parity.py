@@ -144,9 +144,7 @@ def test_pairs_identical_to_the_fast_tokenizer(reference, minilm_tokenizer, fast
         assert encoding.word_ids == fast.word_ids(i), (a, b)
 
 
-def test_cased_ids_and_offsets_identical_to_the_fast_tokenizer(
-    transformers_module, minilm_vocab_file, fast_side_lines
-):
+def test_cased_ids_and_offsets_identical_to_the_fast_tokenizer(transformers_module, minilm_vocab_file, fast_side_lines):
     ours = BertTokenizer.from_vocab_file(minilm_vocab_file, lowercase=False)
     fast = transformers_module.BertTokenizerFast(str(minilm_vocab_file), do_lower_case=False)
     lines = fast_side_lines[:800]
@@ -183,8 +181,13 @@ def test_windows_identical_to_the_fast_tokenizer(reference, minilm_tokenizer, fa
     for start in range(0, 400, 40):
         context = " ".join(fast_side_lines[start : start + 40])
         expected = reference.fast(
-            question, context, truncation="only_second", max_length=96, stride=24,
-            return_overflowing_tokens=True, return_offsets_mapping=True,
+            question,
+            context,
+            truncation="only_second",
+            max_length=96,
+            stride=24,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
         )
         room = 96 - 3 - len(minilm_tokenizer.tokenize(question))
         # Hugging Face's stride (the overlap, 24) is Google's doc_stride (the move) room - 24.

@@ -56,8 +56,15 @@ def strings() -> list[str]:
 
 
 def check_encoding(tokenizer, encoding, texts: list[str]) -> None:
-    columns = (encoding.token_type_ids, encoding.attention_mask, encoding.tokens, encoding.offsets,
-               encoding.sequence_ids, encoding.word_ids, encoding.special_tokens_mask)
+    columns = (
+        encoding.token_type_ids,
+        encoding.attention_mask,
+        encoding.tokens,
+        encoding.offsets,
+        encoding.sequence_ids,
+        encoding.word_ids,
+        encoding.special_tokens_mask,
+    )
     assert all(len(column) == len(encoding.input_ids) for column in columns)
     for token, (start, end), sequence_id in zip(encoding.tokens, encoding.offsets, encoding.sequence_ids, strict=True):
         if sequence_id is None:

@@ -38,7 +38,9 @@ def test_words_over_the_length_limit_are_unknown(tiny_vocab):
 def test_pieces_know_their_characters(tiny_vocab):
     pieces = WordPiece(tiny_vocab).split("unaffable")
     assert [(p.token, p.id, p.start, p.end) for p in pieces] == [
-        ("un", 5, 0, 2), ("##aff", 6, 2, 5), ("##able", 7, 5, 9)
+        ("un", 5, 0, 2),
+        ("##aff", 6, 2, 5),
+        ("##able", 7, 5, 9),
     ]
 
 

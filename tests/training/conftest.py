@@ -16,8 +16,14 @@ LENGTH = 12
 
 def tiny_config(**overrides) -> BertConfig:
     """A model small enough that a training step takes milliseconds."""
-    sizes = dict(vocab_size=VOCAB, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-                 intermediate_size=32, max_position_embeddings=LENGTH)
+    sizes = dict(
+        vocab_size=VOCAB,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=LENGTH,
+    )
     return BertConfig(**{**sizes, **overrides})
 
 

@@ -16,8 +16,9 @@ from bertlib.training.trainer import TrainingConfig, train
 from .conftest import pretraining_examples, tiny_config
 
 STEPS = 8
-CONFIG = TrainingConfig(steps=STEPS, batch_size=8, accumulation_steps=2, lr=3e-3, warmup_steps=2,
-                        progress=False, device="cpu", seed=3)
+CONFIG = TrainingConfig(
+    steps=STEPS, batch_size=8, accumulation_steps=2, lr=3e-3, warmup_steps=2, progress=False, device="cpu", seed=3
+)
 
 
 class StopAfter(PreTrainingObjective):
@@ -61,19 +62,28 @@ def test_resumed_run_is_bit_identical_to_an_uninterrupted_one(tmp_path, capsys):
 
     # A fresh start: new objects, other initial weights, generators moved on.
     torch.rand(100), random.random(), np.random.rand()
-    resumed = train(fresh_model(seed=99), examples, PreTrainingObjective(), CONFIG,
-                    resume_from=tmp_path / "checkpoint")
+    resumed = train(fresh_model(seed=99), examples, PreTrainingObjective(), CONFIG, resume_from=tmp_path / "checkpoint")
     assert resumed.steps == list(range(1, STEPS + 1)) and not resumed.interrupted
     assert torch.equal(torch.tensor(resumed.loss), torch.tensor(uninterrupted.loss))
     assert torch.equal(torch.tensor(resumed.lr), torch.tensor(uninterrupted.lr))
 
 
 def test_resume_with_another_step_count_is_refused(tmp_path):
-    train(fresh_model(0), pretraining_examples(), PreTrainingObjective(),
-          TrainingConfig(steps=2, batch_size=8, progress=False, device="cpu"), out_dir=tmp_path)
+    train(
+        fresh_model(0),
+        pretraining_examples(),
+        PreTrainingObjective(),
+        TrainingConfig(steps=2, batch_size=8, progress=False, device="cpu"),
+        out_dir=tmp_path,
+    )
     with pytest.raises(ValueError, match="same number of steps"):
-        train(fresh_model(0), pretraining_examples(), PreTrainingObjective(),
-              TrainingConfig(steps=4, batch_size=8, progress=False, device="cpu"), resume_from=tmp_path / "checkpoint")
+        train(
+            fresh_model(0),
+            pretraining_examples(),
+            PreTrainingObjective(),
+            TrainingConfig(steps=4, batch_size=8, progress=False, device="cpu"),
+            resume_from=tmp_path / "checkpoint",
+        )
 
 
 def test_resume_from_a_folder_without_training_state_says_what_is_needed(tmp_path):

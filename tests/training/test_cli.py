@@ -9,8 +9,21 @@ import pytest
 
 from bertlib.__main__ import build_parser, main
 
-TINY_PRETRAIN = ["--steps", "2", "--batch-size", "8", "--documents", "40", "--held-out-documents", "10",
-                 "--dupe-factor", "1", "--device", "cpu", "--no-progress"]
+TINY_PRETRAIN = [
+    "--steps",
+    "2",
+    "--batch-size",
+    "8",
+    "--documents",
+    "40",
+    "--held-out-documents",
+    "10",
+    "--dupe-factor",
+    "1",
+    "--device",
+    "cpu",
+    "--no-progress",
+]
 TINY_FINETUNE = ["--steps", "2", "--batch-size", "8", "--eval-splits", "dev", "--device", "cpu", "--no-progress"]
 
 
@@ -48,8 +61,14 @@ def pretrained(tmp_path_factory):
 
 
 def test_pretrain_writes_a_loadable_model_and_its_record(pretrained, capsys):
-    for name in ("config.json", "model.safetensors", "vocab.txt", "history.json", "held_out.safetensors",
-                 "checkpoint/training_state.pt"):
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "vocab.txt",
+        "history.json",
+        "held_out.safetensors",
+        "checkpoint/training_state.pt",
+    ):
         assert (pretrained / name).is_file(), name
     record = json.loads((pretrained / "pretraining.json").read_text())
     assert record["command"].startswith("python -m bertlib pretrain --steps 2")

@@ -15,9 +15,11 @@ from bertlib.training.evidence import (
 
 
 def rows(pretrained: list[float], random: list[float], bag: float) -> list[Row]:
-    return [Row("sentiment", "test_negation", "accuracy", "pre-trained", pretrained, 1e-3),
-            Row("sentiment", "test_negation", "accuracy", "random init", random, 2e-3),
-            Row("sentiment", "test_negation", "accuracy", BAG_OF_WORDS, [bag] * len(pretrained))]
+    return [
+        Row("sentiment", "test_negation", "accuracy", "pre-trained", pretrained, 1e-3),
+        Row("sentiment", "test_negation", "accuracy", "random init", random, 2e-3),
+        Row("sentiment", "test_negation", "accuracy", BAG_OF_WORDS, [bag] * len(pretrained)),
+    ]
 
 
 def test_targets_hold_when_the_gain_is_large_and_ranges_are_apart():

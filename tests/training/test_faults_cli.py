@@ -41,8 +41,11 @@ def refused(argv: list[str], capsys) -> str:
 BAD_OPTIONS = {
     "threads-0": (["pretrain", "--threads", "0"], "--threads: must be at least 1", "torch's choice"),
     "eval-every-negative": (["pretrain", "--eval-every", "-1"], "--eval-every: must be at least 0", "only at the end"),
-    "checkpoint-every-negative": (["finetune", "--task", "ner", "--checkpoint-every", "-3"],
-                                  "--checkpoint-every: must be at least 0", "Ctrl-C"),
+    "checkpoint-every-negative": (
+        ["finetune", "--task", "ner", "--checkpoint-every", "-3"],
+        "--checkpoint-every: must be at least 0",
+        "Ctrl-C",
+    ),
     "max-grad-norm-negative": (["pretrain", "--max-grad-norm", "-1"], "--max-grad-norm", "flip the gradients"),
     "lr-inf": (["pretrain", "--lr", "inf"], "--lr: must be a finite number above 0", "e.g. 1e-3"),
     "lr-nan": (["pretrain", "--lr", "nan"], "--lr: must be a finite number", "not nan"),
@@ -53,13 +56,19 @@ BAD_OPTIONS = {
     "warmup-negative": (["pretrain", "--warmup-steps", "-5"], "--warmup-steps: must be at least 0", "not -5"),
     "accumulation-0": (["pretrain", "--accumulation-steps", "0"], "--accumulation-steps", "at least 1"),
     "weight-decay-negative": (["pretrain", "--weight-decay", "-0.1"], "--weight-decay", "no decay"),
-    "dropout-1": (["pretrain", "--dropout", "1"], "--dropout: must be a finite number of at least 0 and below 1",
-                  "e.g. 0.1"),
+    "dropout-1": (
+        ["pretrain", "--dropout", "1"],
+        "--dropout: must be a finite number of at least 0 and below 1",
+        "e.g. 0.1",
+    ),
     "seed-negative": (["pretrain", "--seed", "-1"], "--seed: must be at least 0", "not -1"),
     "hidden-size-0": (["pretrain", "--hidden-size", "0"], "--hidden-size: must be at least 1", "preset's"),
     "held-out-documents-1": (["pretrain", "--held-out-documents", "1"], "--held-out-documents", "at least 2"),
-    "doc-stride-0": (["finetune", "--task", "qa", "--doc-stride", "0"], "--doc-stride: must be at least 1",
-                     "must move on"),
+    "doc-stride-0": (
+        ["finetune", "--task", "qa", "--doc-stride", "0"],
+        "--doc-stride: must be at least 1",
+        "must move on",
+    ),
     "doc-stride-negative": (["finetune", "--task", "qa", "--doc-stride", "-2"], "--doc-stride", "not -2"),
     "evidence-seeds-0": (["evidence", "--seeds", "0"], "--seeds: must be at least 1", "mean and a spread"),
     "evidence-threads-0": (["evidence", "--threads", "0"], "--threads: must be at least 1", "torch's choice"),
@@ -91,21 +100,34 @@ def test_a_finished_run_is_marked_finished_and_unlocked(pretrained):
 
 LATE_CASES = {
     "documents-more-than-the-corpus": (["pretrain", "--documents", "100000"], "--documents", "Use 1 to"),
-    "warmup-longer-than-steps": (["pretrain", "--steps", "2", "--warmup-steps", "5"], "--warmup-steps",
-                                 "use at most 2"),
-    "batch-not-divisible-by-accumulation": (["pretrain", "--batch-size", "10", "--accumulation-steps", "4"],
-                                            "--accumulation-steps", "same size"),
-    "doc-stride-not-below-seq-length": (["finetune", "--task", "qa", "--doc-stride", "64"], "--doc-stride",
-                                        "--doc-stride 32"),
-    "eval-split-unknown": (["finetune", "--task", "ner", "--eval-splits", "dev,bogus"], "--eval-splits",
-                           "dev, test"),
+    "warmup-longer-than-steps": (
+        ["pretrain", "--steps", "2", "--warmup-steps", "5"],
+        "--warmup-steps",
+        "use at most 2",
+    ),
+    "batch-not-divisible-by-accumulation": (
+        ["pretrain", "--batch-size", "10", "--accumulation-steps", "4"],
+        "--accumulation-steps",
+        "same size",
+    ),
+    "doc-stride-not-below-seq-length": (
+        ["finetune", "--task", "qa", "--doc-stride", "64"],
+        "--doc-stride",
+        "--doc-stride 32",
+    ),
+    "eval-split-unknown": (["finetune", "--task", "ner", "--eval-splits", "dev,bogus"], "--eval-splits", "dev, test"),
     "device-unknown": (["pretrain", "--device", "tpu9"], "--device", "cpu, cuda or cuda:N"),
-    "seq-length-beyond-checkpoint": (["finetune", "--task", "ner", "--seq-length", "128"], "--seq-length",
-                                     "--seq-length 64 or less"),
-    "checkpoint-missing": (["finetune", "--task", "ner", "--checkpoint", "/no/such/model"], "--checkpoint",
-                           "no such folder"),
-    "resume-missing": (["pretrain", *TINY_PRETRAIN, "--resume", "/no/such/checkpoint"], "--resume",
-                       "OUT/checkpoint"),
+    "seq-length-beyond-checkpoint": (
+        ["finetune", "--task", "ner", "--seq-length", "128"],
+        "--seq-length",
+        "--seq-length 64 or less",
+    ),
+    "checkpoint-missing": (
+        ["finetune", "--task", "ner", "--checkpoint", "/no/such/model"],
+        "--checkpoint",
+        "no such folder",
+    ),
+    "resume-missing": (["pretrain", *TINY_PRETRAIN, "--resume", "/no/such/checkpoint"], "--resume", "OUT/checkpoint"),
     "evidence-task-unknown": (["evidence", "--tasks", "sentiment,pos"], "--tasks", "choose among"),
     "evidence-out-is-a-folder": (["evidence", "--out", "/tmp"], "--out /tmp is a folder", "evidence.json"),
 }
@@ -153,15 +175,27 @@ def test_read_only_out_is_refused_before_training(tmp_path, capsys, monkeypatch)
 
 
 def test_finetune_from_a_checkpoint_subfolder_says_which_folder(pretrained, tmp_path, capsys):
-    message = refused(["finetune", "--task", "ner", "--checkpoint", str(pretrained / "checkpoint"),
-                       *TINY_FINETUNE, "--out", str(tmp_path)], capsys)
+    message = refused(
+        [
+            "finetune",
+            "--task",
+            "ner",
+            "--checkpoint",
+            str(pretrained / "checkpoint"),
+            *TINY_FINETUNE,
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
     assert "lacks vocab.txt" in message and "not its checkpoint/ subfolder" in message
 
 
 def test_finetune_out_onto_its_own_checkpoint_is_refused(pretrained, capsys):
     before = (pretrained / "model.safetensors").read_bytes()
-    message = refused(["finetune", "--task", "ner", "--checkpoint", str(pretrained), *TINY_FINETUNE,
-                       "--out", str(pretrained)], capsys)
+    message = refused(
+        ["finetune", "--task", "ner", "--checkpoint", str(pretrained), *TINY_FINETUNE, "--out", str(pretrained)], capsys
+    )
     assert "would overwrite the pre-trained model" in message
     assert (pretrained / "model.safetensors").read_bytes() == before
 
@@ -185,8 +219,10 @@ CHANGED = {
 
 @pytest.mark.parametrize("change, listed, as_before", CHANGED.values(), ids=[f"resume-other-{k}" for k in CHANGED])
 def test_resume_with_a_changed_option_is_refused_with_the_list(change, listed, as_before, pretrained, tmp_path, capsys):
-    message = refused(["pretrain", *TINY_PRETRAIN, *change, "--out", str(tmp_path),
-                       "--resume", str(pretrained / "checkpoint")], capsys)
+    message = refused(
+        ["pretrain", *TINY_PRETRAIN, *change, "--out", str(tmp_path), "--resume", str(pretrained / "checkpoint")],
+        capsys,
+    )
     assert listed in message and as_before in message
     assert "To resume as before" in message and "leave out --resume" in message
     assert "fix config.json" not in message
@@ -199,17 +235,35 @@ def test_resume_from_a_malicious_training_state_is_refused_safely(tmp_path, caps
     fresh_model().save_pretrained(checkpoint)
     marker = tmp_path / "pwned"
     torch.save({"step": 0, "data_position": 0, "optimizer": Evil(marker), "scheduler": {}}, checkpoint / TRAINING_STATE)
-    message = refused(["pretrain", *TINY_PRETRAIN, "--out", str(tmp_path / "out"), "--resume", str(checkpoint)],
-                      capsys)
+    message = refused(["pretrain", *TINY_PRETRAIN, "--out", str(tmp_path / "out"), "--resume", str(checkpoint)], capsys)
     assert "Refused" in message and "could run code" in message
     assert "weights_only" not in message and not marker.exists()
 
 
 # -- real concurrency and a real Ctrl-C ------------------------------------------------------------
 
-LONG_PRETRAIN = ["pretrain", "--steps", "100000", "--batch-size", "8", "--documents", "40",
-                 "--held-out-documents", "10", "--dupe-factor", "1", "--hidden-size", "16", "--eval-every", "1",
-                 "--device", "cpu", "--threads", "1", "--no-progress"]
+LONG_PRETRAIN = [
+    "pretrain",
+    "--steps",
+    "100000",
+    "--batch-size",
+    "8",
+    "--documents",
+    "40",
+    "--held-out-documents",
+    "10",
+    "--dupe-factor",
+    "1",
+    "--hidden-size",
+    "16",
+    "--eval-every",
+    "1",
+    "--device",
+    "cpu",
+    "--threads",
+    "1",
+    "--no-progress",
+]
 
 
 @dataclass
@@ -223,8 +277,13 @@ class Interrupted:
 
 
 def bertlib_process(argv: list[str], **kwargs) -> dict:
-    return dict(args=[sys.executable, "-m", "bertlib", *argv], cwd=REPO, text=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"}, **kwargs)
+    return dict(
+        args=[sys.executable, "-m", "bertlib", *argv],
+        cwd=REPO,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -232,8 +291,9 @@ def interrupted(tmp_path_factory) -> Interrupted:
     """A real pre-training process: a second one is started on its --out while it trains, then it
     gets SIGINT (Ctrl-C) after logging its first step."""
     out = tmp_path_factory.mktemp("interrupted")
-    first = subprocess.Popen(**bertlib_process([*LONG_PRETRAIN, "--out", str(out)], stdout=subprocess.PIPE,
-                                               stderr=subprocess.PIPE))
+    first = subprocess.Popen(
+        **bertlib_process([*LONG_PRETRAIN, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    )
     deadline, seen = time.monotonic() + 120, []
     while time.monotonic() < deadline:
         line = first.stdout.readline()
@@ -266,14 +326,39 @@ def test_sigint_exits_130_and_marks_the_model_unfinished(interrupted):
 
 
 def test_finetune_refuses_an_unfinished_checkpoint(interrupted, tmp_path, capsys):
-    message = refused(["finetune", "--task", "sentiment", "--checkpoint", str(interrupted.out), *TINY_FINETUNE,
-                       "--out", str(tmp_path)], capsys)
+    message = refused(
+        [
+            "finetune",
+            "--task",
+            "sentiment",
+            "--checkpoint",
+            str(interrupted.out),
+            *TINY_FINETUNE,
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
     assert "unfinished" in message and "--allow-unfinished" in message and "--resume" in message
 
 
 def test_finetune_takes_an_unfinished_checkpoint_when_allowed(interrupted, tmp_path, capsys):
-    assert main(["finetune", "--task", "sentiment", "--checkpoint", str(interrupted.out), *TINY_FINETUNE,
-                 "--allow-unfinished", "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "finetune",
+                "--task",
+                "sentiment",
+                "--checkpoint",
+                str(interrupted.out),
+                *TINY_FINETUNE,
+                "--allow-unfinished",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     assert "saved to" in capsys.readouterr().out
     assert json.loads((tmp_path / RUN_STATE).read_text())["finished"] is True
 
@@ -311,13 +396,22 @@ EMPTY_PATHS = {
     "pretrain-out-empty": (["pretrain", "--out", ""], "argument --out: is empty; give a folder", "runs/mine"),
     "pretrain-resume-empty": (["pretrain", "--resume", ""], "argument --resume: is empty", "give a folder"),
     "finetune-out-empty": (["finetune", "--task", "ner", "--out", " "], "argument --out: is empty", "give a folder"),
-    "finetune-checkpoint-empty": (["finetune", "--task", "ner", "--checkpoint", ""], "argument --checkpoint: is empty",
-                                  "give a folder"),
+    "finetune-checkpoint-empty": (
+        ["finetune", "--task", "ner", "--checkpoint", ""],
+        "argument --checkpoint: is empty",
+        "give a folder",
+    ),
     "evidence-out-empty": (["evidence", "--out", ""], "argument --out: is empty", "give a JSON file"),
-    "doc-stride-for-sentiment": (["finetune", "--task", "sentiment", "--doc-stride", "32"],
-                                 "--doc-stride 32 only applies to --task qa", "leave it out for --task sentiment"),
-    "doc-stride-for-ner": (["finetune", "--task", "ner", "--doc-stride", "16"], "only applies to --task qa",
-                           "leave it out for --task ner"),
+    "doc-stride-for-sentiment": (
+        ["finetune", "--task", "sentiment", "--doc-stride", "32"],
+        "--doc-stride 32 only applies to --task qa",
+        "leave it out for --task sentiment",
+    ),
+    "doc-stride-for-ner": (
+        ["finetune", "--task", "ner", "--doc-stride", "16"],
+        "only applies to --task qa",
+        "leave it out for --task ner",
+    ),
 }
 
 

@@ -109,8 +109,10 @@ BAD_OPTIONS = {
     "finetune-doc-stride-negative": (lambda: FinetuneOptions(task="qa", doc_stride=-2), "doc_stride=-2"),
     "finetune-doc-stride-past-window": (lambda: FinetuneOptions(task="qa", doc_stride=64), "skips text"),
     "finetune-eval-splits-string": (lambda: FinetuneOptions(eval_splits="dev"), "eval_splits='dev'"),
-    "finetune-eval-split-unknown": (lambda: FinetuneOptions(task="ner", eval_splits=("dev", "test_negation")),
-                                    "ner splits"),
+    "finetune-eval-split-unknown": (
+        lambda: FinetuneOptions(task="ner", eval_splits=("dev", "test_negation")),
+        "ner splits",
+    ),
     "finetune-pooling-max": (lambda: FinetuneOptions(pooling="max"), "pooling='max'"),
     "evidence-seeds-0": (lambda: EvidencePlan(seeds=0), "seeds=0"),
     "evidence-task-unknown": (lambda: EvidencePlan(tasks=("pos",)), "choose among"),
@@ -145,8 +147,11 @@ class BadAtCall(PreTrainingObjective):
         return sums + torch.sqrt((weight - weight.detach()).abs().sum())
 
 
-@pytest.mark.parametrize("kind, words", [("loss", "loss is not a finite number"), ("gradient", "gradient norm")],
-                         ids=["nan-loss", "inf-gradient"])
+@pytest.mark.parametrize(
+    "kind, words",
+    [("loss", "loss is not a finite number"), ("gradient", "gradient norm")],
+    ids=["nan-loss", "inf-gradient"],
+)
 def test_non_finite_step_stops_with_the_step_and_leaves_the_checkpoint(kind, words, tmp_path):
     config = TrainingConfig(**{**QUICK, "steps": 6, "checkpoint_every": 2})
     model = fresh_model()
@@ -166,8 +171,9 @@ def test_non_finite_step_stops_with_the_step_and_leaves_the_checkpoint(kind, wor
     assert f"{words}" in str(error.value) and "step 3 of 6" in str(error.value)
     assert "--lr" in str(error.value) and "is untouched" in str(error.value)
     checkpoint = tmp_path / "checkpoint"
-    assert {name: (checkpoint / name).read_bytes() for name in saved if name != "weights"} == \
-        {name: value for name, value in saved.items() if name != "weights"}
+    assert {name: (checkpoint / name).read_bytes() for name in saved if name != "weights"} == {
+        name: value for name, value in saved.items() if name != "weights"
+    }
     assert read_training_state(checkpoint).step == 2
     # Step 3 was not applied: the weights are those saved after step 2.
     assert all(torch.equal(p, q) for p, q in zip(model.parameters(), saved["weights"], strict=True))
@@ -230,16 +236,23 @@ def test_training_state_of_the_wrong_shape_is_refused(tmp_path):
 
 def failing(number: int, after: int = 0):
     """A _write_bytes that writes `after` bytes and then fails as the OS would with `number`."""
+
     def write(path: Path, data: bytes) -> None:
         path.write_bytes(data[:after])
         raise OSError(number, os.strerror(number))
+
     return write
 
 
-@pytest.mark.parametrize("number, words", [(errno.ENOSPC, "the disk is full: free"),
-                                           (errno.EACCES, "is not writable (permission denied)"),
-                                           (errno.EROFS, "read-only file system")],
-                         ids=["simulated-disk-full", "simulated-permission-denied", "simulated-read-only"])
+@pytest.mark.parametrize(
+    "number, words",
+    [
+        (errno.ENOSPC, "the disk is full: free"),
+        (errno.EACCES, "is not writable (permission denied)"),
+        (errno.EROFS, "read-only file system"),
+    ],
+    ids=["simulated-disk-full", "simulated-permission-denied", "simulated-read-only"],
+)
 def test_failed_json_write_removes_the_partial_file_and_keeps_the_old(number, words, tmp_path, monkeypatch):
     target = tmp_path / "history.json"
     atomic_write_json(target, {"old": True})
@@ -296,11 +309,13 @@ def small_tmpfs(tmp_path):
         folder.mkdir()
         if os.geteuid() != 0:
             pytest.skip("a real full disk needs `mount -t tmpfs` (root); the simulated ENOSPC tests cover it")
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True
+        )
         if done.returncode:
-            pytest.skip(f"mounting a tmpfs is not permitted here ({done.stderr.strip()}); "
-                        "the simulated ENOSPC tests cover it")
+            pytest.skip(
+                f"mounting a tmpfs is not permitted here ({done.stderr.strip()}); the simulated ENOSPC tests cover it"
+            )
         mounted.append(folder)
         return folder
 
@@ -316,8 +331,13 @@ def disk_usage(folder: Path) -> int:
 
 def test_real_full_disk_during_checkpoint_keeps_the_last_good_one(tmp_path, small_tmpfs):
     config = TrainingConfig(**{**QUICK, "checkpoint_every": 1})
-    train(fresh_model(), pretraining_examples(), PreTrainingObjective(), replace(config, steps=1),
-          out_dir=tmp_path / "measure")
+    train(
+        fresh_model(),
+        pretraining_examples(),
+        PreTrainingObjective(),
+        replace(config, steps=1),
+        out_dir=tmp_path / "measure",
+    )
     one_checkpoint = disk_usage(tmp_path / "measure" / "checkpoint")
     disk = small_tmpfs(one_checkpoint * 3 // 2)  # room for one checkpoint, not for the next beside it
     with pytest.raises(SaveError) as error:
@@ -331,8 +351,13 @@ def test_real_full_disk_during_checkpoint_keeps_the_last_good_one(tmp_path, smal
 def test_out_dir_that_is_a_file_is_refused_before_training(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(BertlibInputError, match="is a file, not a folder"):
-        Trainer(fresh_model(), pretraining_examples(), PreTrainingObjective(), TrainingConfig(**QUICK),
-                out_dir=tmp_path / "notes.txt")
+        Trainer(
+            fresh_model(),
+            pretraining_examples(),
+            PreTrainingObjective(),
+            TrainingConfig(**QUICK),
+            out_dir=tmp_path / "notes.txt",
+        )
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
@@ -369,8 +394,14 @@ def test_a_stale_lock_is_taken_over(content, tmp_path, capsys):
 
 
 def test_unfinished_run_state_is_refused_unless_allowed(tmp_path):
-    write_run_state(tmp_path, finished=False, reason="it was stopped (Ctrl-C) before its last step", step=3,
-                    steps=10, resume="python -m bertlib pretrain --resume x/checkpoint")
+    write_run_state(
+        tmp_path,
+        finished=False,
+        reason="it was stopped (Ctrl-C) before its last step",
+        step=3,
+        steps=10,
+        resume="python -m bertlib pretrain --resume x/checkpoint",
+    )
     with pytest.raises(UnfinishedRunError) as error:
         require_finished(tmp_path)
     assert "at step 3 of 10" in str(error.value) and "--allow-unfinished" in str(error.value)
@@ -403,7 +434,8 @@ def test_course_py_names_an_unknown_command(tmp_path):
     import sys
 
     repo = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, str(repo / "course.py"), "bogus"], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(repo / "course.py"), "bogus"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     assert "unknown command 'bogus'; choose one of lab, test, student, site, setup" in done.stderr

@@ -61,15 +61,18 @@ def test_confusion_matrix_refuses_out_of_range_classes():
         confusion_matrix([2], [0], 2)
 
 
-@pytest.mark.parametrize("tags, chunks", [
-    (["B-PER", "I-PER", "O", "B-LOC"], [Chunk("PER", 0, 2), Chunk("LOC", 3, 4)]),
-    (["O", "I-PER", "I-PER"], [Chunk("PER", 1, 3)]),  # I- after O starts a chunk
-    (["B-PER", "I-LOC"], [Chunk("PER", 0, 1), Chunk("LOC", 1, 2)]),  # I- of another type starts one
-    (["I-LOC", "I-PER", "I-PER"], [Chunk("LOC", 0, 1), Chunk("PER", 1, 3)]),
-    (["B-PER", "B-PER", "I-PER"], [Chunk("PER", 0, 1), Chunk("PER", 1, 3)]),  # B- always starts one
-    (["O", "O"], []),
-    (["B-ANIMAL"], [Chunk("ANIMAL", 0, 1)]),  # a chunk that runs to the end
-])
+@pytest.mark.parametrize(
+    "tags, chunks",
+    [
+        (["B-PER", "I-PER", "O", "B-LOC"], [Chunk("PER", 0, 2), Chunk("LOC", 3, 4)]),
+        (["O", "I-PER", "I-PER"], [Chunk("PER", 1, 3)]),  # I- after O starts a chunk
+        (["B-PER", "I-LOC"], [Chunk("PER", 0, 1), Chunk("LOC", 1, 2)]),  # I- of another type starts one
+        (["I-LOC", "I-PER", "I-PER"], [Chunk("LOC", 0, 1), Chunk("PER", 1, 3)]),
+        (["B-PER", "B-PER", "I-PER"], [Chunk("PER", 0, 1), Chunk("PER", 1, 3)]),  # B- always starts one
+        (["O", "O"], []),
+        (["B-ANIMAL"], [Chunk("ANIMAL", 0, 1)]),  # a chunk that runs to the end
+    ],
+)
 def test_bio_chunks_follow_conlleval(tags, chunks):
     assert bio_chunks(tags) == chunks
 
@@ -103,12 +106,15 @@ def test_entity_scores_refuse_misaligned_sentences():
         entity_scores([["O", "O"]], [["O"]])
 
 
-@pytest.mark.parametrize("text, normal", [
-    ("The  Cat's, hat!", "cats hat"),
-    ("an apple a day", "apple day"),
-    ("Theatre", "theatre"),  # articles only as whole words
-    ("  ", ""),
-])
+@pytest.mark.parametrize(
+    "text, normal",
+    [
+        ("The  Cat's, hat!", "cats hat"),
+        ("an apple a day", "apple day"),
+        ("Theatre", "theatre"),  # articles only as whole words
+        ("  ", ""),
+    ],
+)
 def test_normalize_answer_as_squad(text, normal):
     assert normalize_answer(text) == normal
 

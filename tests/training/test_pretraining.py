@@ -17,8 +17,10 @@ from bertlib.training.pretraining import (
     split_corpus,
 )
 
-DOCUMENTS = [Document((f"mia went to the park {i} .", "she saw a cat and her kitten .", "the kitten was happy ."))
-             for i in range(12)]
+DOCUMENTS = [
+    Document((f"mia went to the park {i} .", "she saw a cat and her kitten .", "the kitten was happy ."))
+    for i in range(12)
+]
 
 
 def test_split_keeps_the_last_documents_out_of_training():
@@ -35,8 +37,9 @@ def examples():
 
 
 def test_examples_are_the_columns_the_pretraining_objective_reads(examples):
-    assert {"input_ids", "token_type_ids", "attention_mask", "masked_positions", "mlm_labels",
-            "nsp_labels"} <= set(examples.as_kwargs())
+    assert {"input_ids", "token_type_ids", "attention_mask", "masked_positions", "mlm_labels", "nsp_labels"} <= set(
+        examples.as_kwargs()
+    )
     assert examples.input_ids.shape[1] <= 32 and examples.masked_positions.shape[1] <= 5
     picked = examples.input_ids.gather(1, examples.masked_positions)
     assert bool((picked[examples.mlm_labels != -100] != 0).all())  # masked slots sit on real tokens

@@ -63,8 +63,14 @@ class ToyTask(FineTuningTask):
         return classification_scores(predicted.labels, [e.label for e in self.examples(split)], ("no", "yes"))
 
 
-TOY = TaskSpec(name="toy", task_class=ToyTask, title="a toy task", description="says whether a text says good",
-               splits=tuple(SIZES), budget=TaskBudget(steps=40, batch_size=16, lr=1e-2, lrs=(1e-2,)))
+TOY = TaskSpec(
+    name="toy",
+    task_class=ToyTask,
+    title="a toy task",
+    description="says whether a text says good",
+    splits=tuple(SIZES),
+    budget=TaskBudget(steps=40, batch_size=16, lr=1e-2, lrs=(1e-2,)),
+)
 
 
 @pytest.fixture
@@ -82,8 +88,14 @@ def toy_checkpoint(tmp_path_factory):
     """A tiny (random) pre-trained model folder over the toy vocabulary."""
     directory = tmp_path_factory.mktemp("toy-checkpoint")
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(TOY_WORDS), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=16)
+    config = BertConfig(
+        vocab_size=len(TOY_WORDS),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=16,
+    )
     BertForPreTraining(config).save_pretrained(directory)
     BertTokenizer(Vocab(TOY_WORDS)).vocab.save(directory / "vocab.txt")
     return directory
@@ -91,8 +103,9 @@ def toy_checkpoint(tmp_path_factory):
 
 def test_a_registered_task_fine_tunes_and_scores(toy, toy_checkpoint):
     assert "toy" in task_names()
-    options = FinetuneOptions(task="toy", checkpoint=toy_checkpoint, max_seq_length=16, doc_stride=8,
-                              eval_splits=("dev",))
+    options = FinetuneOptions(
+        task="toy", checkpoint=toy_checkpoint, max_seq_length=16, doc_stride=8, eval_splits=("dev",)
+    )
     run = finetune(options, toy.budget.config(seed=0, progress=False))
     assert isinstance(run.task, ToyTask) and len(run.history.loss) == toy.budget.steps
     assert run.history.loss[-1] < run.history.loss[0]

@@ -40,12 +40,14 @@ def test_bad_sizes_are_refused():
 
 
 def test_trim_padding_cuts_only_columns_along_the_sequence():
-    batch = PretrainingBatch(input_ids=torch.tensor([[5, 6, 0, 0], [5, 0, 0, 0]]),
-                             token_type_ids=torch.zeros(2, 4, dtype=torch.long),
-                             attention_mask=torch.tensor([[1, 1, 0, 0], [1, 0, 0, 0]]),
-                             masked_positions=torch.tensor([[1, 0, 0, 0], [0, 0, 0, 0]]),
-                             mlm_labels=torch.tensor([[6, -100, -100, -100], [-100, -100, -100, -100]]),
-                             nsp_labels=torch.tensor([1, 0]))
+    batch = PretrainingBatch(
+        input_ids=torch.tensor([[5, 6, 0, 0], [5, 0, 0, 0]]),
+        token_type_ids=torch.zeros(2, 4, dtype=torch.long),
+        attention_mask=torch.tensor([[1, 1, 0, 0], [1, 0, 0, 0]]),
+        masked_positions=torch.tensor([[1, 0, 0, 0], [0, 0, 0, 0]]),
+        mlm_labels=torch.tensor([[6, -100, -100, -100], [-100, -100, -100, -100]]),
+        nsp_labels=torch.tensor([1, 0]),
+    )
     trimmed = batch.trim_padding()
     assert trimmed.input_ids.tolist() == [[5, 6], [5, 0]]
     assert trimmed.masked_positions.shape == (2, 4)  # positions, not tokens: kept whole

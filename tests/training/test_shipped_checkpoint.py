@@ -35,7 +35,8 @@ def test_it_was_made_by_the_command_line(record):
 def test_it_was_made_with_the_course_vocabulary(record):
     assert (shipped_checkpoint() / "vocab.txt").read_text() == data_path("vocab.txt").read_text(), (
         "data/vocab.txt changed since the checkpoint was made: re-run the command in its pretraining.json, "
-        "then update data/README.md and python -m bertlib evidence")
+        "then update data/README.md and python -m bertlib evidence"
+    )
 
 
 def test_it_loads_and_reproduces_its_held_out_mlm_accuracy(record):

@@ -13,8 +13,9 @@ from .conftest import classification_examples, pretraining_examples, tiny_config
 
 
 def quick(**overrides) -> TrainingConfig:
-    return TrainingConfig(**{**dict(steps=6, batch_size=8, lr=3e-3, warmup_steps=2, progress=False,
-                                    device="cpu"), **overrides})
+    return TrainingConfig(
+        **{**dict(steps=6, batch_size=8, lr=3e-3, warmup_steps=2, progress=False, device="cpu"), **overrides}
+    )
 
 
 def pretrain_losses(config: TrainingConfig, model_seed: int = 0, dropout: float = 0.1) -> History:
@@ -52,8 +53,13 @@ def test_history_records_steps_parts_lr_and_scheduled_evaluations():
         return {"calls": float(len(calls))}
 
     torch.manual_seed(0)
-    history = train(BertForPreTraining(tiny_config()), pretraining_examples(), PreTrainingObjective(),
-                    quick(eval_every=2), evaluate=evaluate)
+    history = train(
+        BertForPreTraining(tiny_config()),
+        pretraining_examples(),
+        PreTrainingObjective(),
+        quick(eval_every=2),
+        evaluate=evaluate,
+    )
     assert history.steps == [1, 2, 3, 4, 5, 6]
     assert set(history.parts) == {"mlm", "nsp"}
     assert history.loss[0] == pytest.approx(history.parts["mlm"][0] + history.parts["nsp"][0])
@@ -67,8 +73,12 @@ def largest_first_update(max_grad_norm: float | None) -> float:
     torch.manual_seed(0)
     model = BertForSequenceClassification(tiny_config())
     before = [p.detach().clone() for p in model.parameters()]
-    train(model, classification_examples(), LabelObjective(),
-          quick(steps=1, warmup_steps=0, weight_decay=0.0, max_grad_norm=max_grad_norm))
+    train(
+        model,
+        classification_examples(),
+        LabelObjective(),
+        quick(steps=1, warmup_steps=0, weight_decay=0.0, max_grad_norm=max_grad_norm),
+    )
     return max((p.detach() - b).abs().max().item() for p, b in zip(model.parameters(), before, strict=True))
 
 

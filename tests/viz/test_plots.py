@@ -61,8 +61,13 @@ def test_query_and_keys_share_one_colour_scale():
 
 
 def test_scores_and_softmax_titles_the_weights_it_was_given():
-    figure = plot_scores_and_softmax(["a", "b"], torch.tensor([1.0, 2.0]), "a",
-                                     probabilities=torch.tensor([0.4, 0.6]), softmax_title="softmax(q·k / √8)")
+    figure = plot_scores_and_softmax(
+        ["a", "b"],
+        torch.tensor([1.0, 2.0]),
+        "a",
+        probabilities=torch.tensor([0.4, 0.6]),
+        softmax_title="softmax(q·k / √8)",
+    )
     assert figure.axes[1].get_title() == "softmax(q·k / √8)"
     assert [bar.get_height() for bar in figure.axes[1].patches] == pytest.approx([0.4, 0.6])
 
@@ -71,9 +76,12 @@ def _trace(tokens: list[str]) -> AttentionTrace:
     length = len(tokens)
     generator = torch.Generator().manual_seed(0)
     scores = torch.randn(1, 2, length, length, generator=generator)
-    return AttentionTrace(tokens=tokens, attentions=scores.softmax(-1),
-                          queries=torch.randn(1, 2, length, 4, generator=generator),
-                          keys=torch.randn(1, 2, length, 4, generator=generator))
+    return AttentionTrace(
+        tokens=tokens,
+        attentions=scores.softmax(-1),
+        queries=torch.randn(1, 2, length, 4, generator=generator),
+        keys=torch.randn(1, 2, length, 4, generator=generator),
+    )
 
 
 def test_neuron_view_marks_the_query_token_in_bold():

@@ -58,8 +58,10 @@ def test_spans_are_checked():
 def test_text_and_html_show_both_answers():
     view = AnswerView(CONTEXT, "what did tom take ?", span("red ball"), span("the red ball"))
     assert view.text(around=None).splitlines() == [
-        "Q: what did tom take ?", mark_spans(CONTEXT, span("red ball"), span("the red ball")),
-        "predicted ⟦'red ball'⟧, gold ⟨'the red ball'⟩"]
+        "Q: what did tom take ?",
+        mark_spans(CONTEXT, span("red ball"), span("the red ball")),
+        "predicted ⟦'red ball'⟧, gold ⟨'the red ball'⟩",
+    ]
     page = view.html()
     assert "<script" not in page and "http" not in page  # nothing fetched, nothing run
     assert page.count("background: #ffe066") == 2  # the span in the context and in the legend
@@ -92,8 +94,9 @@ def test_answer_view_maps_a_prediction_in_a_later_window_to_its_characters(token
     starts = [[0.0] * len(f.input_ids) for f in features]
     ends = [[0.0] * len(f.input_ids) for f in features]
     last = len(features) - 1
-    answer = [i for i, o in enumerate(features[last].offsets)
-              if o is not None and CONTEXT[o[0]:o[1]] in ("warm", "bed")]
+    answer = [
+        i for i, o in enumerate(features[last].offsets) if o is not None and CONTEXT[o[0] : o[1]] in ("warm", "bed")
+    ]
     starts[last][answer[0]], ends[last][answer[-1]] = 5.0, 5.0
     prediction = best_span(CONTEXT, features, starts, ends)
     assert prediction.feature_index == last and prediction.text == "warm bed"
@@ -112,8 +115,11 @@ def test_answer_view_maps_a_prediction_in_a_later_window_to_its_characters(token
 def test_answer_view_of_one_window_hides_windows_and_rejects_other_questions(tokenizer):
     example = QAExample("q1", "t", "tom took the red ball .", "what did tom take ?", (QAAnswer("the red ball", 9),))
     features = qa_features([example], tokenizer, max_seq_length=32)
-    view = answer_view(example, features, SpanPrediction("red ball", 1.0, 0, features[0].offsets.index((13, 16)),
-                                                         features[0].offsets.index((17, 21))))
+    view = answer_view(
+        example,
+        features,
+        SpanPrediction("red ball", 1.0, 0, features[0].offsets.index((13, 16)), features[0].offsets.index((17, 21))),
+    )
     assert view.windows == () and view.predicted_text == "red ball"
     other = QAExample("q2", "t", example.context, example.question, example.answers)
     with pytest.raises(ValueError, match="Give only the windows of 'q2'"):

@@ -26,8 +26,12 @@ def check_add_and_norm(add_and_norm: Callable[[torch.Tensor, torch.Tensor, nn.La
     got = check.expect_tensor(check.call(x, sublayer_out, layer_norm, case=case), case)
     check.expect_shape(got, (2, 3, 8), case)
     pre_ln = x + layer_norm(sublayer_out)
-    check.expect(not torch.allclose(got, pre_ln, atol=1e-5), "order",
-                 "that is pre-LN (x + LayerNorm(sublayer)); BERT adds first, then normalises", case)
+    check.expect(
+        not torch.allclose(got, pre_ln, atol=1e-5),
+        "order",
+        "that is pre-LN (x + LayerNorm(sublayer)); BERT adds first, then normalises",
+        case,
+    )
     check.expect_close(got, layer_norm(x + sublayer_out), case, hint="LayerNorm(x + sublayer_out)")
     check.done()
 
@@ -42,7 +46,12 @@ def check_layer_parameter_count(count_layer_parameters: Callable[[int, int], int
         case = f"hidden {hidden}, intermediate {4 * hidden}"
         got = check.call(hidden, 4 * hidden, case=case)
         check.expect(isinstance(got, int), "type", f"return an int, not {type(got).__name__}", case)
-        check.expect(got == want, "values", f"expected {want:,}, got {got:,} (off by {got - want:+,}); count "
-                     "Q, K, V and the output projection (weights and biases), two LayerNorms (weight and bias "
-                     "each), and the feed-forward's two linear layers", case)
+        check.expect(
+            got == want,
+            "values",
+            f"expected {want:,}, got {got:,} (off by {got - want:+,}); count "
+            "Q, K, V and the output projection (weights and biases), two LayerNorms (weight and bias "
+            "each), and the feed-forward's two linear layers",
+            case,
+        )
     check.done()

@@ -63,7 +63,8 @@ def exercise_check(check: F) -> F:
             raise ExerciseFailed(
                 f"{checker.exercise} — type: it returned {describe(checker.last_result)}, which the check "
                 f"cannot use ({type(error).__name__}: {detail})"
-                + (f"; it should be: {wanted}" if wanted else "") + f" (case: {checker.last_case})."
+                + (f"; it should be: {wanted}" if wanted else "")
+                + f" (case: {checker.last_case})."
             ) from error
         finally:
             _running.reset(token)
@@ -76,8 +77,10 @@ class Checker:
 
     def __init__(self, exercise: str, function: Callable[..., Any]):
         if not callable(function):
-            raise TypeError(f"check for {exercise!r} needs your function itself, e.g. check(softmax), "
-                            f"not {type(function).__name__}.")
+            raise TypeError(
+                f"check for {exercise!r} needs your function itself, e.g. check(softmax), "
+                f"not {type(function).__name__}."
+            )
         self.exercise = exercise
         self.function = function
         self.cases = 0
@@ -98,9 +101,7 @@ class Checker:
                 "exercise cell with your code, run that cell, then run this check again."
             ) from None
         except Exception as error:
-            raise ExerciseFailed(
-                f"{self.exercise} raised {type(error).__name__}: {error} (case: {case})."
-            ) from error
+            raise ExerciseFailed(f"{self.exercise} raised {type(error).__name__}: {error} (case: {case}).") from error
 
     def fail(self, kind: str, message: str, case: str) -> NoReturn:
         """Stop the check with ExerciseFailed naming the kind of mistake, what was wrong and the case."""
@@ -113,8 +114,12 @@ class Checker:
 
     def expect_tensor(self, result: Any, case: str) -> torch.Tensor:
         """Return `result` if it is a torch.Tensor, else fail as a "type" mistake; it checks nothing else."""
-        self.expect(isinstance(result, torch.Tensor), "type",
-                    f"it should return a torch.Tensor, but returned {type(result).__name__}", case)
+        self.expect(
+            isinstance(result, torch.Tensor),
+            "type",
+            f"it should return a torch.Tensor, but returned {type(result).__name__}",
+            case,
+        )
         return result
 
     def expect_tensor_kind(self, result: Any, shape: tuple[int, ...] | None, case: str) -> None:
@@ -126,23 +131,40 @@ class Checker:
     def expect_shape(self, result: torch.Tensor, shape: tuple[int, ...], case: str) -> None:
         """Fail unless `result` is a tensor of exactly `shape` (a "type" or a "shape" mistake)."""
         self.expect_tensor_kind(result, shape, case)
-        self.expect(tuple(result.shape) == tuple(shape), "shape",
-                    f"expected shape {tuple(shape)}, got {tuple(result.shape)}", case)
+        self.expect(
+            tuple(result.shape) == tuple(shape),
+            "shape",
+            f"expected shape {tuple(shape)}, got {tuple(result.shape)}",
+            case,
+        )
 
     def expect_dtype(self, result: torch.Tensor, dtype: torch.dtype, case: str) -> None:
         """Fail unless `result` is a tensor of `dtype`; the values are not looked at."""
         self.expect_tensor_kind(result, None, case)
-        self.expect(result.dtype == dtype, "dtype",
-                    f"expected {dtype}, got {result.dtype}; keep the input's dtype", case)
+        self.expect(
+            result.dtype == dtype, "dtype", f"expected {dtype}, got {result.dtype}; keep the input's dtype", case
+        )
 
     def expect_finite(self, result: torch.Tensor, case: str, hint: str = "") -> None:
         """Fail as a "numerical stability" mistake if `result` holds inf or nan; `hint` says what to try."""
         self.expect_tensor_kind(result, None, case)
-        self.expect(bool(torch.isfinite(result).all()), "numerical stability",
-                    "the result contains inf or nan" + (f"; {hint}" if hint else ""), case)
+        self.expect(
+            bool(torch.isfinite(result).all()),
+            "numerical stability",
+            "the result contains inf or nan" + (f"; {hint}" if hint else ""),
+            case,
+        )
 
-    def expect_close(self, result: torch.Tensor, expected: torch.Tensor, case: str, *,
-                     kind: str = "values", atol: float = 1e-5, hint: str = "") -> None:
+    def expect_close(
+        self,
+        result: torch.Tensor,
+        expected: torch.Tensor,
+        case: str,
+        *,
+        kind: str = "values",
+        atol: float = 1e-5,
+        hint: str = "",
+    ) -> None:
         """Fail unless `result` has `expected`'s shape, is real, and is within `atol` of it everywhere.
 
         The mistake is reported as `kind` (by default "values") with the largest difference found.
@@ -150,9 +172,13 @@ class Checker:
         self.expect_shape(result, tuple(expected.shape), case)
         self.expect(not result.is_complex(), "dtype", f"expected real numbers, got {result.dtype}", case)
         error = (result.detach().double() - expected.detach().double()).abs().max().item()
-        self.expect(error <= atol, kind,
-                    f"largest difference from the right answer is {error:.3g} (allowed {atol:g})"
-                    + (f"; {hint}" if hint else ""), case)
+        self.expect(
+            error <= atol,
+            kind,
+            f"largest difference from the right answer is {error:.3g} (allowed {atol:g})"
+            + (f"; {hint}" if hint else ""),
+            case,
+        )
 
     def done(self) -> None:
         """Print the verdict once every case has passed; call it last, after all the expectations."""

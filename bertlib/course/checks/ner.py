@@ -30,14 +30,30 @@ from bertlib.training.metrics import bio_chunks
 #: (case, words, tags, label set): one piece per word first, then split words, a split word just
 #: before [SEP], another label set (so that a hard-coded NER_LABELS shows), and a one-word sentence.
 ALIGN_CASES = [
-    ("an NER training sentence, one piece per word", "after lunch tom ran to the barn .",
-     "O O B-PER O O O B-LOC O", NER_LABELS),
-    ("words split into several pieces", "anna took her hedgehog to little harlow .",
-     "B-PER O O B-ANIMAL O B-LOC I-LOC O", NER_LABELS),
-    ("a split word last, just before [SEP]", "mr porter walked his hedgehog to cambridge",
-     "O B-PER O O B-ANIMAL O B-LOC", NER_LABELS),
-    ("CoNLL-2003's nine labels", "EU rejects German call to boycott British lamb .",
-     "B-ORG O B-MISC O O O B-MISC O O", CONLL2003_LABELS),
+    (
+        "an NER training sentence, one piece per word",
+        "after lunch tom ran to the barn .",
+        "O O B-PER O O O B-LOC O",
+        NER_LABELS,
+    ),
+    (
+        "words split into several pieces",
+        "anna took her hedgehog to little harlow .",
+        "B-PER O O B-ANIMAL O B-LOC I-LOC O",
+        NER_LABELS,
+    ),
+    (
+        "a split word last, just before [SEP]",
+        "mr porter walked his hedgehog to cambridge",
+        "O B-PER O O B-ANIMAL O B-LOC",
+        NER_LABELS,
+    ),
+    (
+        "CoNLL-2003's nine labels",
+        "EU rejects German call to boycott British lamb .",
+        "B-ORG O B-MISC O O O B-MISC O O",
+        CONLL2003_LABELS,
+    ),
     ("a one-word sentence", "grandma", "B-PER", NER_LABELS),
 ]
 
@@ -57,8 +73,9 @@ def _as_ids(result: Any) -> list | None:
     return None
 
 
-def _every_piece(tag_ids: Sequence[int], counts: Sequence[int], tags: Sequence[str],
-                 labels: Sequence[str], inside: bool) -> list[int]:
+def _every_piece(
+    tag_ids: Sequence[int], counts: Sequence[int], tags: Sequence[str], labels: Sequence[str], inside: bool
+) -> list[int]:
     """The common mistake: every piece labelled (with the word's tag, or I- after its first piece)."""
     out = [IGNORE_INDEX]
     for tag_id, count, tag in zip(tag_ids, counts, tags, strict=True):
@@ -96,46 +113,90 @@ def check_align_labels(align_labels: Callable[[Sequence[str], Sequence[int], Seq
         got = _as_ids(check.call(list(tags), list(counts), labels, case=case))
         if got is None:
             check.fail("type", "return a list of label ids, one per piece (with [CLS] and [SEP])", case)
-        check.expect(all(isinstance(x, int) and not isinstance(x, bool) for x in got), "type",
-                     f"return label ids (ints, the tag's index in `labels`), not {got[:4]}...", case)
+        check.expect(
+            all(isinstance(x, int) and not isinstance(x, bool) for x in got),
+            "type",
+            f"return label ids (ints, the tag's index in `labels`), not {got[:4]}...",
+            case,
+        )
         if got == expected:
             continue
         _diagnose_alignment(check, got, expected, tags, counts, labels, case)
     check.done()
 
 
-def _diagnose_alignment(check: Checker, got: list[int], expected: list[int], tags: Sequence[str],
-                        counts: Sequence[int], labels: Sequence[str], case: str) -> None:
+def _diagnose_alignment(
+    check: Checker,
+    got: list[int],
+    expected: list[int],
+    tags: Sequence[str],
+    counts: Sequence[int],
+    labels: Sequence[str],
+    case: str,
+) -> None:
     pieces, words = sum(counts), len(counts)
     tag_ids = [list(labels).index(tag) for tag in tags]
     if len(got) != len(expected):
         if len(got) == pieces:
-            check.fail("[CLS] and [SEP]", f"got {len(got)} labels, one per piece; the input also holds [CLS] "
-                       f"first and [SEP] last, so add -100 for each: {len(expected)} labels in all", case)
+            check.fail(
+                "[CLS] and [SEP]",
+                f"got {len(got)} labels, one per piece; the input also holds [CLS] "
+                f"first and [SEP] last, so add -100 for each: {len(expected)} labels in all",
+                case,
+            )
         if len(got) == pieces + 1:
-            check.fail("[CLS] and [SEP]", f"got {len(got)} labels, one short: give -100 to [CLS] at the start "
-                       f"AND to [SEP] at the end, {len(expected)} labels in all", case)
+            check.fail(
+                "[CLS] and [SEP]",
+                f"got {len(got)} labels, one short: give -100 to [CLS] at the start "
+                f"AND to [SEP] at the end, {len(expected)} labels in all",
+                case,
+            )
         if len(got) in (words, words + 2):
-            check.fail("wrong length", f"got {len(got)} labels, one per word; the model reads pieces, so give "
-                       f"one label per piece, -100 on all but each word's first ({len(expected)} labels)", case)
-        check.fail("wrong length", f"expected {len(expected)} labels ({pieces} pieces + [CLS] + [SEP]), "
-                   f"got {len(got)}", case)
-    if got in (_every_piece(tag_ids, counts, tags, labels, False), _every_piece(tag_ids, counts, tags, labels, True)) \
-            or (pieces > words and sum(x != IGNORE_INDEX for x in got) == pieces):
-        check.fail("labelling every piece", "only the FIRST piece of each word gets the word's label; its other "
-                   "pieces get -100, so that each word is scored once and its prediction is read at one place", case)
+            check.fail(
+                "wrong length",
+                f"got {len(got)} labels, one per word; the model reads pieces, so give "
+                f"one label per piece, -100 on all but each word's first ({len(expected)} labels)",
+                case,
+            )
+        check.fail(
+            "wrong length", f"expected {len(expected)} labels ({pieces} pieces + [CLS] + [SEP]), got {len(got)}", case
+        )
+    if got in (
+        _every_piece(tag_ids, counts, tags, labels, False),
+        _every_piece(tag_ids, counts, tags, labels, True),
+    ) or (pieces > words and sum(x != IGNORE_INDEX for x in got) == pieces):
+        check.fail(
+            "labelling every piece",
+            "only the FIRST piece of each word gets the word's label; its other "
+            "pieces get -100, so that each word is scored once and its prediction is read at one place",
+            case,
+        )
     if got == expected[1:] + [IGNORE_INDEX] or got == [IGNORE_INDEX] + expected[:-1]:
-        check.fail("off by one", "every label sits one position away from its piece; position 0 is [CLS], "
-                   "so the first word's first piece is position 1", case)
+        check.fail(
+            "off by one",
+            "every label sits one position away from its piece; position 0 is [CLS], "
+            "so the first word's first piece is position 1",
+            case,
+        )
     if got == _last_piece(tag_ids, counts):
-        check.fail("off by one", "the label went on each word's LAST piece; put it on the first piece and "
-                   "-100 on the rest", case)
+        check.fail(
+            "off by one",
+            "the label went on each word's LAST piece; put it on the first piece and -100 on the rest",
+            case,
+        )
     if got[0] != IGNORE_INDEX or got[-1] != IGNORE_INDEX:
-        check.fail("[CLS] and [SEP]", f"[CLS] got {got[0]} and [SEP] got {got[-1]}; both must be -100 "
-                   "(ignored), not a tag such as O, which the loss would then train on", case)
+        check.fail(
+            "[CLS] and [SEP]",
+            f"[CLS] got {got[0]} and [SEP] got {got[-1]}; both must be -100 "
+            "(ignored), not a tag such as O, which the loss would then train on",
+            case,
+        )
     wrong = next(i for i, (g, e) in enumerate(zip(got, expected, strict=True)) if g != e)
-    check.fail("values", f"position {wrong} should be {expected[wrong]}, got {got[wrong]}; expected {expected}, "
-               f"got {got}", case)
+    check.fail(
+        "values",
+        f"position {wrong} should be {expected[wrong]}, got {got[wrong]}; expected {expected}, got {got}",
+        case,
+    )
 
 
 # -- exercise 2: entity_spans ----------------------------------------------------------------------
@@ -190,20 +251,33 @@ def _diagnose_spans(check: Checker, got: list[tuple], expected: list[tuple], tag
     if any(isinstance(kind, str) and kind[:2] in ("B-", "I-") for kind, _, _ in got):
         check.fail("type names", f"give the type without its B-/I- prefix, e.g. 'PER'; {versus}", case)
     if got == [(kind, start, end - 1) for kind, start, end in expected]:
-        check.fail("end index", "`end` is one past the last word, as in Python slices, so that "
-                   f"words[start:end] is the entity; {versus}", case)
+        check.fail(
+            "end index",
+            f"`end` is one past the last word, as in Python slices, so that words[start:end] is the entity; {versus}",
+            case,
+        )
     if expected and expected[-1][2] == len(tags) and got == expected[:-1]:
-        check.fail("last entity dropped", "an entity that is still open when the tags run out must be closed "
-                   f"too (after the loop); {versus}", case)
+        check.fail(
+            "last entity dropped",
+            f"an entity that is still open when the tags run out must be closed too (after the loop); {versus}",
+            case,
+        )
     for (kind, start, end), (next_kind, next_start, next_end) in itertools.pairwise(expected):
         if kind == next_kind and end == next_start and (kind, start, next_end) in got:
-            check.fail("adjacent entities merged", "every B- starts a new entity, even right after an entity "
-                       f"of the same type; {versus}", case)
+            check.fail(
+                "adjacent entities merged",
+                f"every B- starts a new entity, even right after an entity of the same type; {versus}",
+                case,
+            )
     for kind, start, end in expected:
         if tags[start].startswith("I-") and (kind, start, end) not in got:
             after = "O (or the start)" if start == 0 or tags[start - 1] == "O" else f"{tags[start - 1]}"
-            check.fail("stray I-", f"the {tags[start]} at word {start} follows {after}, so it continues nothing; "
-                       f"like conlleval, let it start a new {kind} entity; {versus}", case)
+            check.fail(
+                "stray I-",
+                f"the {tags[start]} at word {start} follows {after}, so it continues nothing; "
+                f"like conlleval, let it start a new {kind} entity; {versus}",
+                case,
+            )
     if sorted(got) == sorted(expected):
         check.fail("order", f"list the entities in sentence order; {versus}", case)
     check.fail("values", versus, case)

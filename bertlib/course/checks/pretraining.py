@@ -57,19 +57,34 @@ def check_mask_tokens(mask_tokens: Callable[[list[str], list[int], list[str], ra
     chosen = [1, 5, 22]
     given, vocabulary = list(tokens), list(_VOCABULARY)
     got = check.call(given, list(chosen), vocabulary, random.Random(0), case=case)
-    check.expect(given == tokens and vocabulary == _VOCABULARY, "input changed",
-                 "do not change the lists you are given: copy the tokens first (`out = list(tokens)`) "
-                 "and change the copy", case)
-    check.expect(isinstance(got, list) and all(isinstance(t, str) for t in got), "type",
-                 f"return a list of token strings, not {type(got).__name__}", case)
-    check.expect(len(got) == len(tokens), "length",
-                 f"return one token per input token: expected {len(tokens)}, got {len(got)}", case)
+    check.expect(
+        given == tokens and vocabulary == _VOCABULARY,
+        "input changed",
+        "do not change the lists you are given: copy the tokens first (`out = list(tokens)`) and change the copy",
+        case,
+    )
+    check.expect(
+        isinstance(got, list) and all(isinstance(t, str) for t in got),
+        "type",
+        f"return a list of token strings, not {type(got).__name__}",
+        case,
+    )
+    check.expect(
+        len(got) == len(tokens),
+        "length",
+        f"return one token per input token: expected {len(tokens)}, got {len(got)}",
+        case,
+    )
     case = "every word chosen, twice with seed 1"
     got = check.call(list(tokens), list(words), list(_VOCABULARY), random.Random(1), case=case)
     again = check.call(list(tokens), list(words), list(_VOCABULARY), random.Random(1), case=case)
-    check.expect(again == got, "randomness",
-                 "the same seed gave two different results: draw every random number from `rng` "
-                 "(rng.random(), rng.choice(...)), not from the `random` module itself", case)
+    check.expect(
+        again == got,
+        "randomness",
+        "the same seed gave two different results: draw every random number from `rng` "
+        "(rng.random(), rng.choice(...)), not from the `random` module itself",
+        case,
+    )
 
     counts = {"mask": 0, "random": 0, "kept": 0}
     draws = random.Random(2018)  # picks the chosen positions of every call
@@ -77,39 +92,67 @@ def check_mask_tokens(mask_tokens: Callable[[list[str], list[int], list[str], ra
         chosen = sorted(draws.sample(words, 10))
         case = f"call {call + 1} of {MASKING_DRAWS}, seed {call}, chosen positions {chosen}"
         got = check.call(list(tokens), list(chosen), list(_VOCABULARY), random.Random(call), case=case)
-        check.expect(isinstance(got, list) and len(got) == len(tokens), "length",
-                     f"return a list of {len(tokens)} tokens, one per input token", case)
+        check.expect(
+            isinstance(got, list) and len(got) == len(tokens),
+            "length",
+            f"return a list of {len(tokens)} tokens, one per input token",
+            case,
+        )
         changed = [i for i in range(len(tokens)) if i not in chosen and got[i] != tokens[i]]
         if changed:
-            check.fail("unchosen positions", f"position {changed[0]} ({tokens[changed[0]]!r}) was not chosen "
-                       f"but became {got[changed[0]]!r}; only the chosen positions may change", case)
+            check.fail(
+                "unchosen positions",
+                f"position {changed[0]} ({tokens[changed[0]]!r}) was not chosen "
+                f"but became {got[changed[0]]!r}; only the chosen positions may change",
+                case,
+            )
         for i in chosen:
             if got[i] == MASK:
                 counts["mask"] += 1
             elif got[i] == tokens[i]:
                 counts["kept"] += 1
             else:
-                check.expect(not _is_special(got[i]), "random tokens",
-                             f"position {i} became the special token {got[i]!r}; a random replacement must "
-                             "be a real token: skip [PAD], [CLS], [SEP], [MASK], [UNK] and [unusedN] "
-                             "(every token written in square brackets)", case)
-                check.expect(got[i] in _VOCABULARY, "random tokens",
-                             f"position {i} became {got[i]!r}, which is not in the vocabulary; draw the "
-                             "random token from `vocabulary`", case)
+                check.expect(
+                    not _is_special(got[i]),
+                    "random tokens",
+                    f"position {i} became the special token {got[i]!r}; a random replacement must "
+                    "be a real token: skip [PAD], [CLS], [SEP], [MASK], [UNK] and [unusedN] "
+                    "(every token written in square brackets)",
+                    case,
+                )
+                check.expect(
+                    got[i] in _VOCABULARY,
+                    "random tokens",
+                    f"position {i} became {got[i]!r}, which is not in the vocabulary; draw the "
+                    "random token from `vocabulary`",
+                    case,
+                )
                 counts["random"] += 1
 
     total = sum(counts.values())
     shares = {name: count / total for name, count in counts.items()}
     seen = ", ".join(f"{name} {share:.1%}" for name, share in shares.items())
     case = f"{total:,} chosen tokens over {MASKING_DRAWS} calls (seen: {seen})"
-    check.expect(abs(shares["mask"] - MASK_SHARE) <= MASK_TOLERANCE, "shares",
-                 f"{shares['mask']:.1%} of the chosen tokens became [MASK]; it should be about 80%", case)
-    check.expect(abs(shares["random"] - RANDOM_SHARE) <= SMALL_SHARE_TOLERANCE, "shares",
-                 f"{shares['random']:.1%} became a random token; it should be about 10%: of the 20% that "
-                 "are not masked, half become a random token and half stay as they are", case)
-    check.expect(abs(shares["kept"] - KEEP_SHARE) <= SMALL_SHARE_TOLERANCE, "shares",
-                 f"{shares['kept']:.1%} stayed unchanged; it should be about 10%: of the 20% that are not "
-                 "masked, half stay as they are", case)
+    check.expect(
+        abs(shares["mask"] - MASK_SHARE) <= MASK_TOLERANCE,
+        "shares",
+        f"{shares['mask']:.1%} of the chosen tokens became [MASK]; it should be about 80%",
+        case,
+    )
+    check.expect(
+        abs(shares["random"] - RANDOM_SHARE) <= SMALL_SHARE_TOLERANCE,
+        "shares",
+        f"{shares['random']:.1%} became a random token; it should be about 10%: of the 20% that "
+        "are not masked, half become a random token and half stay as they are",
+        case,
+    )
+    check.expect(
+        abs(shares["kept"] - KEEP_SHARE) <= SMALL_SHARE_TOLERANCE,
+        "shares",
+        f"{shares['kept']:.1%} stayed unchanged; it should be about 10%: of the 20% that are not "
+        "masked, half stay as they are",
+        case,
+    )
     check.done()
 
 
@@ -156,20 +199,40 @@ def check_nsp_pair(nsp_pair: Callable[[list[list[str]], int, int, random.Random]
     given = [list(document) for document in documents]
     got = check.call(given, 2, 3, random.Random(0), case=case)
     check.expect(given == documents, "input changed", "do not change the documents you are given", case)
-    check.expect(isinstance(got, NspPair), "type",
-                 f"return NspPair(a=..., b=..., is_random_next=...), not {type(got).__name__}", case)
-    check.expect(isinstance(got.is_random_next, bool), "type",
-                 f"is_random_next should be True or False, not {got.is_random_next!r}", case)
-    check.expect(got.a == documents[2][3], "sentence A",
-                 f"A should be documents[2][3] = {documents[2][3]!r}, got {got.a!r}", case)
+    check.expect(
+        isinstance(got, NspPair),
+        "type",
+        f"return NspPair(a=..., b=..., is_random_next=...), not {type(got).__name__}",
+        case,
+    )
+    check.expect(
+        isinstance(got.is_random_next, bool),
+        "type",
+        f"is_random_next should be True or False, not {got.is_random_next!r}",
+        case,
+    )
+    check.expect(
+        got.a == documents[2][3],
+        "sentence A",
+        f"A should be documents[2][3] = {documents[2][3]!r}, got {got.a!r}",
+        case,
+    )
     case = "document 2, sentence 3, seeds 0 to 19, twice"
-    first = [check.call([list(document) for document in documents], 2, 3, random.Random(seed), case=case)
-             for seed in range(20)]
-    again = [check.call([list(document) for document in documents], 2, 3, random.Random(seed), case=case)
-             for seed in range(20)]
-    check.expect(again == first, "randomness",
-                 "the same seed gave two different pairs: draw every random number from `rng` "
-                 "(rng.random(), rng.randrange(...)), not from the `random` module itself", case)
+    first = [
+        check.call([list(document) for document in documents], 2, 3, random.Random(seed), case=case)
+        for seed in range(20)
+    ]
+    again = [
+        check.call([list(document) for document in documents], 2, 3, random.Random(seed), case=case)
+        for seed in range(20)
+    ]
+    check.expect(
+        again == first,
+        "randomness",
+        "the same seed gave two different pairs: draw every random number from `rng` "
+        "(rng.random(), rng.randrange(...)), not from the `random` module itself",
+        case,
+    )
 
     random_pairs, sources = 0, set()
     draws = random.Random(2018)  # picks the sentence A of every call
@@ -179,36 +242,64 @@ def check_nsp_pair(nsp_pair: Callable[[list[list[str]], int, int, random.Random]
         case = f"call {call + 1} of {NSP_DRAWS}: document {d}, sentence {s}, seed {call}"
         got = check.call([list(document) for document in documents], d, s, random.Random(call), case=case)
         check.expect(isinstance(got, NspPair), "type", "return an NspPair", case)
-        check.expect(got.a == documents[d][s], "sentence A",
-                     f"A should be documents[{d}][{s}] = {documents[d][s]!r}, got {got.a!r}", case)
+        check.expect(
+            got.a == documents[d][s],
+            "sentence A",
+            f"A should be documents[{d}][{s}] = {documents[d][s]!r}, got {got.a!r}",
+            case,
+        )
         place = _where(got.b, documents)
         if place is None:
             check.fail("sentence B", f"B should be one sentence of the documents, got {got.b!r}", case)
         if got.is_random_next:
-            check.expect(place != (d, s + 1), "label",
-                         f"B is {got.b!r}, the sentence that really follows A, but is_random_next is True; "
-                         "a B that follows A is labelled False, and a random B (True) comes from ANOTHER "
-                         "document", case)
-            check.expect(place[0] != d, "random B",
-                         f"B is {got.b!r}, from document {d} itself; a random B must come from ANOTHER "
-                         "document (a sentence of the same story would often fit, and teach the model "
-                         "nothing)", case)
+            check.expect(
+                place != (d, s + 1),
+                "label",
+                f"B is {got.b!r}, the sentence that really follows A, but is_random_next is True; "
+                "a B that follows A is labelled False, and a random B (True) comes from ANOTHER "
+                "document",
+                case,
+            )
+            check.expect(
+                place[0] != d,
+                "random B",
+                f"B is {got.b!r}, from document {d} itself; a random B must come from ANOTHER "
+                "document (a sentence of the same story would often fit, and teach the model "
+                "nothing)",
+                case,
+            )
             random_pairs += 1
             sources.add(place[0])
         else:
-            check.expect(place[0] == d, "label",
-                         f"B is {got.b!r}, from document {place[0]}, but is_random_next is False; a B from "
-                         "another document is random: label it is_random_next=True", case)
-            check.expect(place[1] == s + 1, "next B",
-                         f"B is {got.b!r}, but the sentence after A is {documents[d][s + 1]!r}; when B is "
-                         "not random it must be the very next sentence, documents[d][s + 1]", case)
+            check.expect(
+                place[0] == d,
+                "label",
+                f"B is {got.b!r}, from document {place[0]}, but is_random_next is False; a B from "
+                "another document is random: label it is_random_next=True",
+                case,
+            )
+            check.expect(
+                place[1] == s + 1,
+                "next B",
+                f"B is {got.b!r}, but the sentence after A is {documents[d][s + 1]!r}; when B is "
+                "not random it must be the very next sentence, documents[d][s + 1]",
+                case,
+            )
 
     share = random_pairs / NSP_DRAWS
     case = f"{NSP_DRAWS:,} calls: {random_pairs:,} random B ({share:.1%})"
-    check.expect(abs(share - 0.5) <= NSP_TOLERANCE, "balance",
-                 f"{share:.1%} of the pairs had a random B; it should be about 50%: flip a fair coin "
-                 "(rng.random() < 0.5) for every pair", case)
-    check.expect(len(sources) >= NSP_MIN_SOURCES, "random B",
-                 f"the random B came from only {len(sources)} different documents out of {len(documents) - 1} "
-                 "others; pick the other document at random each time", case)
+    check.expect(
+        abs(share - 0.5) <= NSP_TOLERANCE,
+        "balance",
+        f"{share:.1%} of the pairs had a random B; it should be about 50%: flip a fair coin "
+        "(rng.random() < 0.5) for every pair",
+        case,
+    )
+    check.expect(
+        len(sources) >= NSP_MIN_SOURCES,
+        "random B",
+        f"the random B came from only {len(sources)} different documents out of {len(documents) - 1} "
+        "others; pick the other document at random each time",
+        case,
+    )
     check.done()

@@ -39,22 +39,42 @@ def check_classification_head(
         with torch.no_grad():
             got = check.expect_tensor(check.call(hidden, pooler, classifier, case=case), case)
             expected = classifier(torch.tanh(pooler(hidden[:, 0])))  # (B, C)
-            check.expect(got.dim() != 3, "shape",
-                         f"got shape {tuple(got.shape)}: one prediction per token; a sequence gets one "
-                         "prediction, read from its first token, hidden[:, 0]", case)
+            check.expect(
+                got.dim() != 3,
+                "shape",
+                f"got shape {tuple(got.shape)}: one prediction per token; a sequence gets one "
+                "prediction, read from its first token, hidden[:, 0]",
+                case,
+            )
             check.expect_shape(got, (batch, classes), case)
             if length > 1:
                 mean_pooled = classifier(torch.tanh(pooler(hidden.mean(dim=1))))
-                check.expect(not torch.allclose(got, mean_pooled, atol=1e-5), "pooling",
-                             "that averages every token; this head reads only [CLS], position 0", case)
+                check.expect(
+                    not torch.allclose(got, mean_pooled, atol=1e-5),
+                    "pooling",
+                    "that averages every token; this head reads only [CLS], position 0",
+                    case,
+                )
                 last = classifier(torch.tanh(pooler(hidden[:, -1])))
-                check.expect(not torch.allclose(got, last, atol=1e-5), "pooling",
-                             "that reads the last token; [CLS] is the first, hidden[:, 0]", case)
+                check.expect(
+                    not torch.allclose(got, last, atol=1e-5),
+                    "pooling",
+                    "that reads the last token; [CLS] is the first, hidden[:, 0]",
+                    case,
+                )
             no_tanh = classifier(pooler(hidden[:, 0]))
-            check.expect(not torch.allclose(got, no_tanh, atol=1e-5), "values",
-                         "the pooler ends with tanh: tanh(pooler(h_[CLS])) before the classifier", case)
-            check.expect(not torch.allclose(got, classifier(hidden[:, 0]), atol=1e-5), "values",
-                         "the [CLS] vector goes through the pooler (a Linear layer, then tanh) first", case)
+            check.expect(
+                not torch.allclose(got, no_tanh, atol=1e-5),
+                "values",
+                "the pooler ends with tanh: tanh(pooler(h_[CLS])) before the classifier",
+                case,
+            )
+            check.expect(
+                not torch.allclose(got, classifier(hidden[:, 0]), atol=1e-5),
+                "values",
+                "the [CLS] vector goes through the pooler (a Linear layer, then tanh) first",
+                case,
+            )
             check.expect_close(got, expected, case, hint="classifier(tanh(pooler(hidden[:, 0])))")
     check.done()
 
@@ -84,16 +104,28 @@ def check_confusion_matrix(
         if got is None:
             check.fail("type", "return a C x C table: a tensor or a list of lists", case)
         shape = (len(got), len(got[0]) if got else 0)
-        check.expect(shape == (classes, classes) and all(len(row) == classes for row in got), "shape",
-                     f"expected {classes} x {classes} (one row and one column per class, even a class "
-                     f"that never occurs), got {shape[0]} x {shape[1]}", case)
+        check.expect(
+            shape == (classes, classes) and all(len(row) == classes for row in got),
+            "shape",
+            f"expected {classes} x {classes} (one row and one column per class, even a class "
+            f"that never occurs), got {shape[0]} x {shape[1]}",
+            case,
+        )
         want = confusion_matrix(predictions, labels, classes)
         transposed = [list(column) for column in zip(*want, strict=True)]
-        check.expect(not (got == transposed and got != want), "orientation",
-                     "rows and columns are swapped: row = the gold label, column = the prediction", case)
+        check.expect(
+            not (got == transposed and got != want),
+            "orientation",
+            "rows and columns are swapped: row = the gold label, column = the prediction",
+            case,
+        )
         total = sum(map(sum, got))
-        check.expect(total == len(labels), "values",
-                     f"the counts add up to {total}, but there are {len(labels)} examples; each example "
-                     "adds 1 to exactly one cell", case)
+        check.expect(
+            total == len(labels),
+            "values",
+            f"the counts add up to {total}, but there are {len(labels)} examples; each example "
+            "adds 1 to exactly one cell",
+            case,
+        )
         check.expect(got == want, "values", f"expected {want}, got {got}", case)
     check.done()

@@ -10,8 +10,28 @@ from bertlib.course.checks.framework import Checker, exercise_check
 from bertlib.tokenization import Vocab, WordPiece
 
 #: A small vocabulary where greedy longest-match-first has to make every kind of choice.
-_VOCAB = Vocab(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "play", "playing", "##ing", "##s", "un",
-                "##play", "##able", "p", "##l", "##a", "##y", "kitten", "##x"])
+_VOCAB = Vocab(
+    [
+        "[PAD]",
+        "[UNK]",
+        "[CLS]",
+        "[SEP]",
+        "[MASK]",
+        "play",
+        "playing",
+        "##ing",
+        "##s",
+        "un",
+        "##play",
+        "##able",
+        "p",
+        "##l",
+        "##a",
+        "##y",
+        "kitten",
+        "##x",
+    ]
+)
 _WORDS = {
     "playing": "the longest match wins: 'playing' is in the vocabulary",
     "plays": "after 'play', the rest of the word is looked up with '##'",

@@ -21,8 +21,12 @@ def check_dot_product(dot_product: Callable[[torch.Tensor, torch.Tensor], torch.
     ]
     for case, u, v in cases:
         got = check.expect_tensor(check.call(u.clone(), v.clone(), case=case), case)
-        check.expect(got.dim() == 0, "shape",
-                     f"return one number (a 0-dimensional tensor), not shape {tuple(got.shape)}: "
-                     "did you multiply elementwise and forget to sum?", case)
+        check.expect(
+            got.dim() == 0,
+            "shape",
+            f"return one number (a 0-dimensional tensor), not shape {tuple(got.shape)}: "
+            "did you multiply elementwise and forget to sum?",
+            case,
+        )
         check.expect_close(got, (u * v).sum(), case, hint="multiply matching entries, then add them all up")
     check.done()
