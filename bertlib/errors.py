@@ -8,6 +8,7 @@ module that understands the input.
 
 from __future__ import annotations
 
+import json
 import pickle
 import re
 from pathlib import Path
@@ -22,6 +23,35 @@ class BertlibInputError(ValueError):
 class UnsafeFileError(BertlibInputError):
     """A pickled file (.pt / .bin) that holds more than tensors and plain containers. Loading it
     could run code, so it is refused; the message never suggests `weights_only=False`."""
+
+
+def decode_utf8(data: bytes, where: str | Path, fix: str) -> str:
+    """`data` as text (a leading UTF-8 byte-order mark is dropped). A byte that is not UTF-8 raises
+    BertlibInputError naming `where`, the byte's position in the file and its value, then `fix`."""
+    bom = b"\xef\xbb\xbf"  # Windows editors' UTF-8 signature: not part of the text
+    start = len(bom) if data.startswith(bom) else 0
+    try:
+        return data[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        at = start + error.start
+        raise BertlibInputError(f"{where} is not UTF-8 text (byte {at} is 0x{data[at]:02x}); {fix}") from None
+
+
+def parse_json(text: str, where: str | Path, fix: str) -> Any:
+    """`json.loads(text)`. Text that is not JSON raises BertlibInputError naming `where`, the line
+    and column of the first mistake and what is wrong there, then `fix`."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BertlibInputError(
+            f"{where} is not valid JSON ({error.msg}, line {error.lineno}, column {error.colno}); {fix}"
+        ) from None
+
+
+def read_json(path: str | Path, fix: str) -> Any:
+    """The JSON value in the UTF-8 file `path`; a file that is not UTF-8 or not JSON raises
+    BertlibInputError naming the file, the place (byte, or line and column) and `fix`."""
+    return parse_json(decode_utf8(Path(path).read_bytes(), path, fix), path, fix)
 
 
 def safe_torch_load(path: str | Path, what: str) -> Any:

@@ -8,7 +8,6 @@ outputs, plots included) and drops what changes from run to run or machine to ma
 from __future__ import annotations
 
 import copy
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from bertlib.errors import BertlibInputError
+from bertlib.errors import BertlibInputError, decode_utf8, parse_json
 
 #: Cell metadata worth keeping: tags drive nbval, the student copies and the timing report.
 KEPT_CELL_METADATA = ("tags", "slideshow")  # slideshow: presenter mode (RISE) slide types
@@ -51,20 +50,8 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
     fix = "restore it from git (`git checkout -- FILE`) or re-save it from Jupyter"
     if not data.strip():
         raise BertlibInputError(f"{path} is empty, so it is not a notebook; {fix}")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise BertlibInputError(
-            f"{path} is not UTF-8 text (byte {error.start} is 0x{data[error.start]:02x}), "
-            f"so it is not a notebook; {fix}"
-        ) from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BertlibInputError(
-            f"{path} is not valid JSON ({error.msg}, line {error.lineno}, column "
-            f"{error.colno}), so it is not a notebook; {fix}"
-        ) from None
+    text = decode_utf8(data, path, f"it is not a notebook, so {fix}")
+    raw = parse_json(text, path, f"it is not a notebook, so {fix}")
     if not isinstance(raw, dict) or "cells" not in raw or "nbformat" not in raw:
         raise BertlibInputError(
             f"{path} is JSON but not a notebook (a notebook is an object with 'cells' and 'nbformat'); {fix}"

@@ -213,6 +213,26 @@ main { max-width: 1100px; margin: 0 auto; }
 .bertlib-text-twin pre { white-space: pre; overflow-x: auto; font-family: var(--jp-code-font-family, monospace); }
 """
 
+
+def _image_block(kind: str, mimetype: str, css_class: str, *, data_filter: str = "", twin: bool = False) -> str:
+    """The page template's block for one kind of image output: nbconvert's own, plus the alt text
+    that `prepare_notebook` gave it (and, with `twin`, the picture's numbers as text beneath it)."""
+    twin_html = (
+        "{%- if output.metadata.get('bertlib_twin') %}\n"
+        '<details class="bertlib-text-twin"><summary>The picture as text (its numbers)</summary>\n'
+        "<pre>{{ output.metadata['bertlib_twin'] | escape_html }}</pre></details>\n"
+        "{%- endif %}\n"
+    )
+    return (
+        f"{{% block data_{kind} scoped %}}\n"
+        f'<div class="{css_class} jp-OutputArea-output {{{{ extra_class }}}}">\n'
+        f"<img src=\"data:{mimetype};base64,{{{{ output.data['{mimetype}']{data_filter} | escape_html }}}}\"\n"
+        f"     alt=\"{{{{ output.metadata['{mimetype}']['alt'] | escape_html }}}}\">\n"
+        f"{twin_html if twin else ''}</div>\n"
+        f"{{%- endblock data_{kind} %}}\n"
+    )
+
+
 PAGE_TEMPLATE = (
     r"""{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
@@ -235,29 +255,11 @@ PAGE_TEMPLATE = (
 {{ resources.site.nav }}
 </body>
 {% endblock body_footer %}
-{% block data_png scoped %}
-<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
-<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
-     alt="{{ output.metadata['image/png']['alt'] | escape_html }}">
-{%- if output.metadata.get('bertlib_twin') %}
-<details class="bertlib-text-twin"><summary>The picture as text (its numbers)</summary>
-<pre>{{ output.metadata['bertlib_twin'] | escape_html }}</pre></details>
-{%- endif %}
-</div>
-{%- endblock data_png %}
-{% block data_jpg scoped %}
-<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
-<img src="data:image/jpeg;base64,{{ output.data['image/jpeg'] | escape_html }}"
-     alt="{{ output.metadata['image/jpeg']['alt'] | escape_html }}">
-</div>
-{%- endblock data_jpg %}
-{% block data_svg scoped %}
-<div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}">
-<img src="data:image/svg+xml;base64,{{ output.data['image/svg+xml'] | text_base64 | escape_html }}"
-     alt="{{ output.metadata['image/svg+xml']['alt'] | escape_html }}">
-</div>
-{%- endblock data_svg %}
 """
+    + _image_block("png", "image/png", "jp-RenderedImage", twin=True)
+    + _image_block("jpg", "image/jpeg", "jp-RenderedImage")
+    + _image_block("svg", "image/svg+xml", "jp-RenderedSVG", data_filter=" | text_base64")
+    + """"""
 )
 
 LANDING_TEMPLATE = (

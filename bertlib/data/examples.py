@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bertlib.errors import BertlibInputError
+from bertlib.errors import BertlibInputError, parse_json
 
 T = TypeVar("T")
 
@@ -448,11 +448,5 @@ def read_squad_json(path: str | Path) -> list[QAExample]:
     text = "\n".join(decoded_lines(path))
     if not text.strip():
         raise BertlibInputError(f'{path} is empty; a SQuAD file holds {{"version": "1.1", "data": [...]}}')
-    try:
-        squad = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BertlibInputError(
-            f"{path} is not valid JSON ({error.msg}, line {error.lineno}, column {error.colno}); "
-            "fix the file there (a JSON checker such as `python -m json.tool FILE` shows where)"
-        ) from None
+    squad = parse_json(text, path, "fix the file there (a JSON checker such as `python -m json.tool FILE` shows where)")
     return examples_from_squad(squad, where=str(path))

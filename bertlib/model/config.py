@@ -19,7 +19,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from bertlib.errors import BertlibInputError
+from bertlib.errors import BertlibInputError, read_json
 
 #: Google's released BERT sizes as (layers, hidden, heads); the feed-forward is 4 x hidden.
 PRESETS: dict[str, tuple[int, int, int]] = {
@@ -417,20 +417,11 @@ def _check_known_keys(hf: dict[str, Any]) -> None:
 
 def _read_json_object(path: Path) -> dict[str, Any]:
     """config.json as a dict, with errors that name the file, the line and column, and the fix."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BertlibInputError(
-            f"{path} is not UTF-8 (byte {error.start} cannot be decoded); a config.json "
-            "is UTF-8 JSON: re-save it, or write it again with save_pretrained."
-        ) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BertlibInputError(
-            f"{path} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}. Fix the "
-            "file there, or write it again with save_pretrained (or copy the checkpoint's original)."
-        ) from None
+    data = read_json(
+        path,
+        "a config.json is UTF-8 JSON: fix the file there or re-save it, or write it again with "
+        "save_pretrained (or copy the checkpoint's original).",
+    )
     if not isinstance(data, dict):
         raise BertlibInputError(
             f"{path} holds a JSON {type(data).__name__}, but a config.json must be one object of settings "

@@ -42,7 +42,7 @@ from typing import Literal, SupportsIndex, TypeGuard
 
 import torch
 
-from bertlib.errors import BertlibInputError
+from bertlib.errors import BertlibInputError, read_json
 from bertlib.tokenization.basic import BasicTokenizer
 from bertlib.tokenization.batch import Batch
 from bertlib.tokenization.wordpiece import CLS, MASK, PAD, SEP, SPECIAL_TOKENS, UNK, Vocab, WordPiece
@@ -569,20 +569,11 @@ def _is_numpy_integer(value: object) -> TypeGuard[SupportsIndex]:
 
 def _read_config(path: Path) -> dict:
     """tokenizer_config.json as a dict, with errors that name the file, the line and the fix."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BertlibInputError(
-            f"{path} is not UTF-8 (byte {error.start} cannot be decoded); re-save it as "
-            "UTF-8, or delete it to use the defaults."
-        ) from None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BertlibInputError(
-            f"{path} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}. Fix that "
-            'spot (a JSON object looks like {"do_lower_case": true}), or delete the file to use the defaults.'
-        ) from None
+    config = read_json(
+        path,
+        'tokenizer_config.json is UTF-8 JSON, an object like {"do_lower_case": true}: fix that spot or '
+        "re-save it as UTF-8, or delete the file to use the defaults.",
+    )
     if not isinstance(config, dict):
         raise BertlibInputError(
             f"{path} holds a JSON {type(config).__name__}, but tokenizer_config.json must be an object of "

@@ -148,26 +148,17 @@ def plot_attention_in_out(
     n, d = x.shape
     shown = d if dims is None else min(dims, d)
     label = "dimension" if shown == d else f"dimension (the first {shown} of {d})"
-    plot_matrix(
-        x[:, :shown],
-        tokens,
-        title=f"input X  ({n} × {d})",
-        xlabel=label,
-        ax=left,
-        signed=True,
-        annotate=False,
-        robust=True,
-    )
-    plot_matrix(
-        y[:, :shown],
-        tokens,
-        title=f"output Y = attention(X)  ({n} × {d})",
-        xlabel=label,
-        ax=right,
-        signed=True,
-        annotate=False,
-        robust=True,
-    )
+    for ax, matrix, name in ((left, x, "input X"), (right, y, "output Y = attention(X)")):
+        plot_matrix(
+            matrix[:, :shown],
+            tokens,
+            title=f"{name}  ({n} × {d})",
+            xlabel=label,
+            ax=ax,
+            signed=True,
+            annotate=False,
+            robust=True,
+        )
     figure.suptitle(title or "Attention keeps the length and the dimension")
     return figure
 

@@ -118,11 +118,11 @@ def test_harmless_hf_keys_are_ignored_and_real_configs_load(minilm_dir):
 BAD_CONFIG_FILES = {
     "invalid-json": (
         '{"hidden_size": 64,\n "num_hidden_layers": 2,,}',
-        r"not valid JSON: .*line 2, column 25.*save_pretrained",
+        r"not valid JSON \(.*line 2, column 25.*save_pretrained",
     ),
     "a-list": ('[{"hidden_size": 64}]', r"holds a JSON list, but a config.json must be one object"),
     "a-number": ("7", r"holds a JSON int, but a config.json must be one object"),
-    "not-utf8": (b'{"_name_or_path": "caf\xe9"}', r"is not UTF-8 \(byte 22.*re-save it"),
+    "not-utf8": (b'{"_name_or_path": "caf\xe9"}', r"is not UTF-8 text \(byte 22.*re-save it"),
     "misspelt-key": ('{"num_hiden_layers": 2, "hidden_size": 64}', r"did you mean 'num_hidden_layers'"),
     "gpt2": (json.dumps(GPT2_CONFIG), r"not a BERT config \(model_type='gpt2'\).*transformers"),
 }

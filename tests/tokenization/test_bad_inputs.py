@@ -184,7 +184,7 @@ def test_bad_vocab_file_names_the_file_line_and_fix(tmp_path, case):
 BAD_CONFIGS = {
     "invalid-json": (
         '{"do_lower_case": true,\n "model_max_length": }',
-        r"not valid JSON: .* line 2, column 22.*delete",
+        r"not valid JSON \(.* line 2, column 22.*delete",
     ),
     "a-list": ("[1, 2]", r"holds a JSON list.*must be an object"),
     "lower-case-string-false": (
