@@ -29,6 +29,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import torch
 
@@ -37,6 +38,7 @@ from bertlib.model import PRESETS
 from bertlib.model.pretrained import CheckpointError
 
 DESCRIPTION = __doc__.split("\n\n")[0]
+T = TypeVar("T")
 #: `pretrain`'s defaults for the options that `finetune` takes from the task's budget instead.
 PRETRAIN_DEFAULTS = {"steps": 2500, "batch_size": 64, "lr": 2e-3}  # the shipped checkpoint's
 
@@ -97,109 +99,144 @@ def number(
     return parse
 
 
+#: One option as a row: (flag, argparse type (str for plain text), default, help).
+OptionRow = tuple[str, Callable[[str], Any], Any, str]
+
+#: The type and default of options that several commands take, declared once; each command gives
+#: its own help, since what the option means differs a little between them.
+SHARED_OPTIONS: dict[str, tuple[Callable[[str], Any], Any]] = {
+    "--seq-length": (whole(8), 64),
+    "--checkpoint": (FOLDER, None),
+    "--threads": (whole(1, " (leave it out for torch's choice)"), None),
+}
+
+
+def shared(flag: str, help: str) -> OptionRow:
+    """The row of a shared option (SHARED_OPTIONS), with this command's help."""
+    kind, default = SHARED_OPTIONS[flag]
+    return (flag, kind, default, help)
+
+
+def add_options(parser: argparse._ActionsContainer, *rows: OptionRow) -> None:
+    """Add options given as (flag, type, default, help) rows, in their order (the order of --help)."""
+    for flag, kind, default, text in rows:
+        parser.add_argument(flag, type=kind, default=default, help=text)
+
+
+def add_switches(parser: argparse._ActionsContainer, *rows: tuple[str, str]) -> None:
+    """Add on/off options (off unless given) from (flag, help) rows, in their order."""
+    for flag, text in rows:
+        parser.add_argument(flag, action="store_true", help=text)
+
+
 def add_training_options(parser: argparse.ArgumentParser, defaults: dict[str, str], eval_every: int) -> None:
     """The options every training command shares (they fill a TrainingConfig). `defaults` says, for
     --steps, --batch-size and --lr, what happens when they are left out."""
     group = parser.add_argument_group("training")
-    group.add_argument("--steps", type=whole(1), default=None, help=f"optimiser steps to take ({defaults['steps']})")
-    group.add_argument(
-        "--batch-size",
-        type=whole(1),
-        default=None,
-        help=f"examples per optimiser step, over all processes and micro-batches ({defaults['batch_size']})",
+    add_options(
+        group,
+        ("--steps", whole(1), None, f"optimiser steps to take ({defaults['steps']})"),
+        (
+            "--batch-size",
+            whole(1),
+            None,
+            f"examples per optimiser step, over all processes and micro-batches ({defaults['batch_size']})",
+        ),
+        (
+            "--lr",
+            number(0, low_included=False, hint=" (e.g. 1e-3)"),
+            None,
+            f"peak learning rate of AdamW ({defaults['lr']})",
+        ),
+        (
+            "--warmup-steps",
+            whole(0),
+            None,
+            "steps of linear warm-up; the rate then decays linearly to 0 (default: 10%% of --steps)",
+        ),
+        (
+            "--weight-decay",
+            number(0, hint=" (0: no decay)"),
+            0.01,
+            "AdamW weight decay, never on biases or LayerNorm (default 0.01)",
+        ),
+        (
+            "--max-grad-norm",
+            number(0, hint=" (0 turns clipping off; a negative norm would flip the gradients)"),
+            1.0,
+            "clip the gradient norm to this; 0 turns clipping off (default 1.0)",
+        ),
+        (
+            "--accumulation-steps",
+            whole(1),
+            1,
+            "micro-batches whose gradients make one step, to fit a big batch in memory (default 1)",
+        ),
+        (
+            "--eval-every",
+            whole(0, " (0: only at the end)"),
+            eval_every,
+            f"evaluate on held-out data every this many steps, and at the end (default {eval_every})",
+        ),
+        (
+            "--checkpoint-every",
+            whole(0, " (0: only at the end and on Ctrl-C)"),
+            0,
+            "save OUT/checkpoint every this many steps; it is always saved at the end and "
+            "when you press Ctrl-C (default 0: only then)",
+        ),
+        (
+            "--seed",
+            whole(0),
+            0,
+            "seeds the model's init, dropout, masking and "
+            "the batch order; the same seed gives the same run (default 0)",
+        ),
+        ("--device", str, "auto", "auto (a GPU if there is one), cpu, cuda or cuda:N (default auto)"),
+        shared(
+            "--threads",
+            "CPU threads for torch; results are bit-identical only at the same count (default: torch's choice)",
+        ),
     )
-    group.add_argument(
-        "--lr",
-        type=number(0, low_included=False, hint=" (e.g. 1e-3)"),
-        default=None,
-        help=f"peak learning rate of AdamW ({defaults['lr']})",
+    add_switches(
+        group,
+        ("--bf16", "compute under bfloat16 autocast (fast on recent GPUs)"),
+        ("--compile", "torch.compile the model first (for long GPU runs)"),
     )
-    group.add_argument(
-        "--warmup-steps",
-        type=whole(0),
-        default=None,
-        help="steps of linear warm-up; the rate then decays linearly to 0 (default: 10%% of --steps)",
+    add_options(
+        group,
+        (
+            "--dropout",
+            number(0, high=1, hint=" (e.g. 0.1)"),
+            0.1,
+            "hidden and attention dropout, from 0 up to (not including) 1 (default 0.1)",
+        ),
+        (
+            "--resume",
+            FOLDER,
+            None,
+            "continue the run saved in this checkpoint folder (OUT/checkpoint), bit-identically "
+            "on CPU; give the same options as the first time (other ones are refused, with a list)",
+        ),
     )
-    group.add_argument(
-        "--weight-decay",
-        type=number(0, hint=" (0: no decay)"),
-        default=0.01,
-        help="AdamW weight decay, never on biases or LayerNorm (default 0.01)",
-    )
-    group.add_argument(
-        "--max-grad-norm",
-        type=number(0, hint=" (0 turns clipping off; a negative norm would flip the gradients)"),
-        default=1.0,
-        help="clip the gradient norm to this; 0 turns clipping off (default 1.0)",
-    )
-    group.add_argument(
-        "--accumulation-steps",
-        type=whole(1),
-        default=1,
-        help="micro-batches whose gradients make one step, to fit a big batch in memory (default 1)",
-    )
-    group.add_argument(
-        "--eval-every",
-        type=whole(0, " (0: only at the end)"),
-        default=eval_every,
-        help=f"evaluate on held-out data every this many steps, and at the end (default {eval_every})",
-    )
-    group.add_argument(
-        "--checkpoint-every",
-        type=whole(0, " (0: only at the end and on Ctrl-C)"),
-        default=0,
-        help="save OUT/checkpoint every this many steps; it is always saved at the end and "
-        "when you press Ctrl-C (default 0: only then)",
-    )
-    group.add_argument(
-        "--seed",
-        type=whole(0),
-        default=0,
-        help="seeds the model's init, dropout, masking and "
-        "the batch order; the same seed gives the same run (default 0)",
-    )
-    group.add_argument(
-        "--device", default="auto", help="auto (a GPU if there is one), cpu, cuda or cuda:N (default auto)"
-    )
-    group.add_argument(
-        "--threads",
-        type=whole(1, " (leave it out for torch's choice)"),
-        default=None,
-        help="CPU threads for torch; results are bit-identical only at the same count (default: torch's choice)",
-    )
-    group.add_argument("--bf16", action="store_true", help="compute under bfloat16 autocast (fast on recent GPUs)")
-    group.add_argument("--compile", action="store_true", help="torch.compile the model first (for long GPU runs)")
-    group.add_argument(
-        "--dropout",
-        type=number(0, high=1, hint=" (e.g. 0.1)"),
-        default=0.1,
-        help="hidden and attention dropout, from 0 up to (not including) 1 (default 0.1)",
-    )
-    group.add_argument(
-        "--resume",
-        type=FOLDER,
-        default=None,
-        help="continue the run saved in this checkpoint folder (OUT/checkpoint), bit-identically "
-        "on CPU; give the same options as the first time (other ones are refused, with a list)",
-    )
-    group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_switches(group, ("--no-progress", "hide the progress bar"))
     add_debug_option(parser)
 
 
 def add_debug_option(parser: argparse.ArgumentParser) -> None:
     """--debug: tracebacks instead of one-paragraph error messages."""
-    parser.add_argument(
-        "--debug", action="store_true", help="on an error, show Python's traceback instead of a one-paragraph message"
-    )
+    add_switches(parser, ("--debug", "on an error, show Python's traceback instead of a one-paragraph message"))
 
 
 def add_allow_unfinished_option(parser: argparse.ArgumentParser) -> None:
     """--allow-unfinished: accept a --checkpoint whose run_state.json says unfinished."""
-    parser.add_argument(
-        "--allow-unfinished",
-        action="store_true",
-        help="accept a --checkpoint whose pre-training run was stopped before its last step "
-        "(its run_state.json says unfinished); refused without this",
+    add_switches(
+        parser,
+        (
+            "--allow-unfinished",
+            "accept a --checkpoint whose pre-training run was stopped before its last step "
+            "(its run_state.json says unfinished); refused without this",
+        ),
     )
 
 
@@ -215,37 +252,36 @@ def add_pretrain_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--preset", choices=PRESETS, default="tiny", help=f"model size as layers/hidden/heads: {sizes} (default tiny)"
     )
-    parser.add_argument(
-        "--hidden-size",
-        type=whole(1, " (leave it out for the preset's)"),
-        default=None,
-        help="a narrower or wider model than the preset (feed-forward 4 x hidden; default: the preset's)",
-    )
-    parser.add_argument(
-        "--out",
-        type=FOLDER,
-        default=Path("runs/pretrain"),
-        help="folder for the model, vocab.txt, pretraining.json and history.json; one run "
-        "at a time (default runs/pretrain)",
-    )
-    parser.add_argument("--seq-length", type=whole(8), default=64, help="tokens per example (default 64)")
-    parser.add_argument(
-        "--max-predictions", type=whole(1), default=10, help="masked tokens per example at most (default 10)"
-    )
-    parser.add_argument(
-        "--dupe-factor", type=whole(1), default=5, help="differently masked copies of the corpus to make (default 5)"
-    )
-    parser.add_argument(
-        "--documents",
-        type=whole(1, " (leave it out to train on all)"),
-        default=None,
-        help="train on only the first N stories of the corpus (default: all)",
-    )
-    parser.add_argument(
-        "--held-out-documents",
-        type=whole(2),
-        default=300,
-        help="the corpus's last N stories are kept out of training for evaluation (default 300)",
+    add_options(
+        parser,
+        (
+            "--hidden-size",
+            whole(1, " (leave it out for the preset's)"),
+            None,
+            "a narrower or wider model than the preset (feed-forward 4 x hidden; default: the preset's)",
+        ),
+        (
+            "--out",
+            FOLDER,
+            Path("runs/pretrain"),
+            "folder for the model, vocab.txt, pretraining.json and history.json; one run "
+            "at a time (default runs/pretrain)",
+        ),
+        shared("--seq-length", "tokens per example (default 64)"),
+        ("--max-predictions", whole(1), 10, "masked tokens per example at most (default 10)"),
+        ("--dupe-factor", whole(1), 5, "differently masked copies of the corpus to make (default 5)"),
+        (
+            "--documents",
+            whole(1, " (leave it out to train on all)"),
+            None,
+            "train on only the first N stories of the corpus (default: all)",
+        ),
+        (
+            "--held-out-documents",
+            whole(2),
+            300,
+            "the corpus's last N stories are kept out of training for evaluation (default 300)",
+        ),
     )
     add_training_options(
         parser, {name: f"default {value:g}" for name, value in PRETRAIN_DEFAULTS.items()}, eval_every=500
@@ -281,12 +317,13 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
         help="pretrained: start from --checkpoint; random: the same architecture, freshly "
         "initialised (the baseline) (default pretrained)",
     )
-    parser.add_argument(
-        "--checkpoint",
-        type=FOLDER,
-        default=None,
-        help="pre-trained model folder (config.json, model.safetensors, vocab.txt) "
-        "(default: the shipped data/checkpoints/bert-tiny-course)",
+    add_options(
+        parser,
+        shared(
+            "--checkpoint",
+            "pre-trained model folder (config.json, model.safetensors, vocab.txt) "
+            "(default: the shipped data/checkpoints/bert-tiny-course)",
+        ),
     )
     parser.add_argument(
         "--pooling",
@@ -294,24 +331,28 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
         default="mean",
         help="sentiment: classify the mean of the top layer, or the pooled [CLS] vector (default mean)",
     )
-    parser.add_argument("--seq-length", type=whole(8), default=64, help="tokens per input; QA: per window (default 64)")
-    parser.add_argument(
-        "--doc-stride",
-        type=whole(1, ": each window must move on"),
-        default=None,
-        help="QA only: how far each context window moves, in tokens; less than --seq-length "
-        "(default 32); refused for other tasks",
-    )
-    parser.add_argument(
-        "--eval-splits",
-        default="dev,test",
-        help="comma-separated splits to score at the end; the first is also scored during training (default dev,test)",
-    )
-    parser.add_argument(
-        "--out",
-        type=FOLDER,
-        default=None,
-        help="folder for the model, finetuning.json and history.json; one run at a time (default runs/TASK)",
+    add_options(
+        parser,
+        shared("--seq-length", "tokens per input; QA: per window (default 64)"),
+        (
+            "--doc-stride",
+            whole(1, ": each window must move on"),
+            None,
+            "QA only: how far each context window moves, in tokens; less than --seq-length "
+            "(default 32); refused for other tasks",
+        ),
+        (
+            "--eval-splits",
+            str,
+            "dev,test",
+            "comma-separated splits to score at the end; the first is also scored during training (default dev,test)",
+        ),
+        (
+            "--out",
+            FOLDER,
+            None,
+            "folder for the model, finetuning.json and history.json; one run at a time (default runs/TASK)",
+        ),
     )
     add_allow_unfinished_option(parser)
     add_training_options(
@@ -334,36 +375,30 @@ def add_evidence_command(commands: argparse._SubParsersAction) -> None:
         "over several seeds, plus a bag-of-words baseline for sentiment; print mean ± std and save "
         "the results.",
     )
-    parser.add_argument(
-        "--seeds",
-        type=whole(1, " (5 gives a mean and a spread)"),
-        default=5,
-        help="fine-tuning seeds per model and task (default 5)",
+    add_options(
+        parser,
+        (
+            "--seeds",
+            whole(1, " (5 gives a mean and a spread)"),
+            5,
+            "fine-tuning seeds per model and task (default 5)",
+        ),
+        (
+            "--tasks",
+            str,
+            ",".join(task_names()),
+            f"comma-separated tasks (default all {len(task_names())}: {','.join(task_names())})",
+        ),
+        shared("--checkpoint", "the pre-trained model to test (default: the shipped checkpoint)"),
+        (
+            "--out",
+            path_option("a JSON file", "runs/evidence.json"),
+            None,
+            "JSON file for the results (default data/evidence.json)",
+        ),
+        shared("--threads", "CPU threads for torch (default: torch's choice)"),
     )
-    parser.add_argument(
-        "--tasks",
-        default=",".join(task_names()),
-        help=f"comma-separated tasks (default all {len(task_names())}: {','.join(task_names())})",
-    )
-    parser.add_argument(
-        "--checkpoint",
-        type=FOLDER,
-        default=None,
-        help="the pre-trained model to test (default: the shipped checkpoint)",
-    )
-    parser.add_argument(
-        "--out",
-        type=path_option("a JSON file", "runs/evidence.json"),
-        default=None,
-        help="JSON file for the results (default data/evidence.json)",
-    )
-    parser.add_argument(
-        "--threads",
-        type=whole(1, " (leave it out for torch's choice)"),
-        default=None,
-        help="CPU threads for torch (default: torch's choice)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    add_switches(parser, ("--no-progress", "hide the progress bars"))
     add_allow_unfinished_option(parser)
     add_debug_option(parser)
 
@@ -387,24 +422,22 @@ def fill_defaults(args: argparse.Namespace, defaults: dict[str, float]) -> None:
             setattr(args, name, value)
 
 
+def from_options(make: Callable[..., T], args: argparse.Namespace, same_names: str, **given: Any) -> T:
+    """`make(...)` (a settings dataclass) with each field in `same_names` (space-separated) taken
+    from the option of the same name, and the others `given` (renamed or worked out)."""
+    return make(**{name: getattr(args, name) for name in same_names.split()}, **given)
+
+
 def training_config(args: argparse.Namespace, description: str):
     """The TrainingConfig the training options ask for."""
     from bertlib.training.trainer import TrainingConfig
 
-    return TrainingConfig(
-        steps=args.steps,
-        batch_size=args.batch_size,
-        lr=args.lr,
+    return from_options(
+        TrainingConfig,
+        args,
+        "steps batch_size lr weight_decay accumulation_steps eval_every checkpoint_every seed device bf16 compile",
         warmup_steps=args.steps // 10 if args.warmup_steps is None else args.warmup_steps,
-        weight_decay=args.weight_decay,
         max_grad_norm=args.max_grad_norm or None,
-        accumulation_steps=args.accumulation_steps,
-        eval_every=args.eval_every,
-        checkpoint_every=args.checkpoint_every,
-        seed=args.seed,
-        device=args.device,
-        bf16=args.bf16,
-        compile=args.compile,
         progress=not args.no_progress,
         print_evaluations=True,
         description=description,
@@ -524,15 +557,12 @@ def run_pretrain(args: argparse.Namespace, argv: list[str]) -> int:
 
     group = start_processes(args.device)
     fill_defaults(args, PRETRAIN_DEFAULTS)
-    options = PretrainRunOptions(
-        preset=args.preset,
-        hidden_size=args.hidden_size,
+    options = from_options(
+        PretrainRunOptions,
+        args,
+        "preset hidden_size dupe_factor held_out_documents dropout documents",
         max_seq_length=args.seq_length,
         max_predictions_per_seq=args.max_predictions,
-        dupe_factor=args.dupe_factor,
-        held_out_documents=args.held_out_documents,
-        dropout=args.dropout,
-        documents=args.documents,
     )
     config = training_config(args, "pre-training")
     check_pretrain_options(options)
@@ -596,16 +626,13 @@ def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
             f"long context moves); leave it out for --task {args.task}."
         )
     doc_stride = FinetuneOptions.doc_stride if args.doc_stride is None else args.doc_stride
-    options = FinetuneOptions(
-        task=args.task,
-        init=args.init,
-        checkpoint=args.checkpoint,
-        pooling=args.pooling,
+    options = from_options(
+        FinetuneOptions,
+        args,
+        "task init checkpoint pooling dropout allow_unfinished",
         max_seq_length=args.seq_length,
         doc_stride=doc_stride,
-        dropout=args.dropout,
         eval_splits=tuple(args.eval_splits.split(",")),
-        allow_unfinished=args.allow_unfinished,
     )
     config = training_config(args, f"fine-tuning {args.task}")
     check_fits_checkpoint(options)
@@ -667,7 +694,7 @@ def run_evidence(args: argparse.Namespace, argv: list[str]) -> int:
     from bertlib.paths import DATA_DIR
     from bertlib.training.checkpoint import require_finished
     from bertlib.training.evidence import EVIDENCE_FILE, EvidencePlan, run_evidence_plan
-    from bertlib.training.finetuning import FinetuneOptions, check_fits_checkpoint
+    from bertlib.training.finetuning import check_fits_checkpoint
 
     plan = EvidencePlan(
         seeds=args.seeds,
@@ -675,9 +702,9 @@ def run_evidence(args: argparse.Namespace, argv: list[str]) -> int:
         checkpoint=args.checkpoint,
         allow_unfinished=args.allow_unfinished,
     )
-    options = FinetuneOptions(task=plan.tasks[0], checkpoint=plan.checkpoint)
+    options = plan.finetune_options(plan.tasks[0])  # the pre-trained contender's, as the runs will use
     check_fits_checkpoint(options)
-    require_finished(options.checkpoint_dir, plan.allow_unfinished)
+    require_finished(options.checkpoint_dir, options.allow_unfinished)
     check_evidence_out(args.out or DATA_DIR / EVIDENCE_FILE)
     run_evidence_plan(plan, out=args.out, progress=not args.no_progress, command=the_command(argv))
     return 0

@@ -13,7 +13,8 @@ name, and back.
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar, overload
+from collections.abc import Callable
+from typing import Generic, Literal, TypeVar, overload
 
 import torch
 import torch.nn.functional as F
@@ -36,6 +37,8 @@ from bertlib.tokenization.batch import IGNORE_INDEX
 
 #: Any head module; `_init_head` returns the head it was given, with its own type.
 HeadT = TypeVar("HeadT", bound=nn.Module)
+#: What a task model's forward returns (PreTrainingOutput, MaskedLMOutput, ...).
+OutputT = TypeVar("OutputT")
 
 Reduction = Literal["mean", "sum"]
 REDUCTIONS = ("mean", "sum")
@@ -253,7 +256,45 @@ def _init_head(head: HeadT, config: BertConfig) -> HeadT:
     return head
 
 
-class BertForPreTraining(PretrainedModel):
+def _cls_heads(config: BertConfig, bert: BertModel, *, next_sentence: bool) -> nn.ModuleDict:
+    """The pre-training heads, initialised, under the names HF's checkpoints use: `cls.predictions`
+    (masked LM, tied to `bert`'s word embeddings) and, with `next_sentence`, `cls.seq_relationship`."""
+    heads: dict[str, nn.Module] = {"predictions": MaskedLMHead(config, bert.embeddings.word_embeddings)}
+    if next_sentence:
+        heads["seq_relationship"] = NextSentenceHead(config)
+    return _init_head(nn.ModuleDict(heads), config)
+
+
+class _BertWithHead(PretrainedModel, Generic[OutputT]):
+    """What every task model shares: BERT reads the input, then the model's `head` turns BERT's
+    output into logits (and the loss, when labels are given).
+
+    A subclass builds `self.bert` and its head's layers, and defines `head`, whose keyword
+    arguments (labels, masked positions) are the ones `forward` passes on.
+    """
+
+    bert: BertModel
+    #: (bert output, attention_mask, **the head's keyword arguments) -> the model's output.
+    head: Callable[..., OutputT]
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,  # (B, T)
+        token_type_ids: torch.Tensor | None = None,  # (B, T)
+        attention_mask: torch.Tensor | None = None,  # (B, T)
+        *,
+        output_attentions: bool = False,
+        output_qk: bool = False,
+        **head_inputs: torch.Tensor | None,
+    ) -> OutputT:
+        """BERT on the input, then `head` with `head_inputs` (see the subclass's `head` for their names)."""
+        bert = self.bert(
+            input_ids, token_type_ids, attention_mask, output_attentions=output_attentions, output_qk=output_qk
+        )
+        return self.head(bert, attention_mask, **head_inputs)
+
+
+class BertForPreTraining(_BertWithHead[PreTrainingOutput]):
     """BERT with both pre-training heads: masked LM and next-sentence prediction.
 
     With `masked_positions` (B, P), MLM logits are computed only there, and `mlm_labels` are (B, P)
@@ -268,33 +309,18 @@ class BertForPreTraining(PretrainedModel):
         """A BertModel with the masked-LM and next-sentence heads."""
         super().__init__(config)
         self.bert = BertModel(config)
-        # `cls` holds the heads under the names HF's checkpoints use: cls.predictions, cls.seq_relationship.
-        self.cls = _init_head(
-            nn.ModuleDict(
-                {
-                    "predictions": MaskedLMHead(config, self.bert.embeddings.word_embeddings),
-                    "seq_relationship": NextSentenceHead(config),
-                }
-            ),
-            config,
-        )
+        self.cls = _cls_heads(config, self.bert, next_sentence=True)
 
-    def forward(
+    def head(
         self,
-        input_ids: torch.Tensor,
-        token_type_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
+        bert: BertModelOutput,
+        attention_mask: torch.Tensor | None,
         *,
-        masked_positions: torch.Tensor | None = None,
-        mlm_labels: torch.Tensor | None = None,
-        nsp_labels: torch.Tensor | None = None,
-        output_attentions: bool = False,
-        output_qk: bool = False,
+        masked_positions: torch.Tensor | None = None,  # (B, P)
+        mlm_labels: torch.Tensor | None = None,  # (B, P), or (B, T) without masked_positions
+        nsp_labels: torch.Tensor | None = None,  # (B,)
     ) -> PreTrainingOutput:
         """Masked-LM logits at `masked_positions` and next-sentence logits; the summed loss when labels are given."""
-        bert = self.bert(
-            input_ids, token_type_ids, attention_mask, output_attentions=output_attentions, output_qk=output_qk
-        )
         mlm_logits = self.cls["predictions"](bert.last_hidden_state, masked_positions)  # (B, P or T, V)
         nsp_logits = self.cls["seq_relationship"](bert.pooler_output)  # (B, 2)
         mlm_loss = classification_loss(mlm_logits, mlm_labels, "mlm_labels")
@@ -310,7 +336,7 @@ class BertForPreTraining(PretrainedModel):
         )
 
 
-class BertForMaskedLM(PretrainedModel):
+class BertForMaskedLM(_BertWithHead[MaskedLMOutput]):
     """BERT with the masked-LM head alone (no pooler, as HF): fill in the blanks.
 
     `masked_positions` and `labels` work as BertForPreTraining's `masked_positions` and `mlm_labels`.
@@ -322,36 +348,22 @@ class BertForMaskedLM(PretrainedModel):
         """A BertModel without pooler, with the masked-LM head."""
         super().__init__(config)
         self.bert = BertModel(config, add_pooling_layer=False)
-        # `cls.predictions` is HF's name for the MLM head, with or without NSP beside it.
-        self.cls = _init_head(
-            nn.ModuleDict(
-                {
-                    "predictions": MaskedLMHead(config, self.bert.embeddings.word_embeddings),
-                }
-            ),
-            config,
-        )
+        self.cls = _cls_heads(config, self.bert, next_sentence=False)
 
-    def forward(
+    def head(
         self,
-        input_ids: torch.Tensor,
-        token_type_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
+        bert: BertModelOutput,
+        attention_mask: torch.Tensor | None,
         *,
-        masked_positions: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        output_attentions: bool = False,
-        output_qk: bool = False,
+        masked_positions: torch.Tensor | None = None,  # (B, P)
+        labels: torch.Tensor | None = None,  # (B, P), or (B, T) without masked_positions
     ) -> MaskedLMOutput:
         """Masked-LM logits (at `masked_positions`, or every token); the loss when `labels` are given."""
-        bert = self.bert(
-            input_ids, token_type_ids, attention_mask, output_attentions=output_attentions, output_qk=output_qk
-        )
         logits = self.cls["predictions"](bert.last_hidden_state, masked_positions)  # (B, P or T, V)
         return MaskedLMOutput(logits=logits, bert=bert, loss=classification_loss(logits, labels))
 
 
-class _LinearClassifier(PretrainedModel):
+class _LinearClassifier(_BertWithHead[SequenceClassifierOutput | TokenClassifierOutput]):
     """What sequence and token classification share: BERT, dropout, one linear layer, cross-entropy.
 
     A subclass says which vectors the classifier reads (`features`), whether its BERT has a
@@ -368,19 +380,10 @@ class _LinearClassifier(PretrainedModel):
         self.dropout = nn.Dropout(config.classifier_dropout_prob)
         self.classifier = _init_head(nn.Linear(config.hidden_size, config.num_labels), config)
 
-    def forward(
-        self,
-        input_ids: torch.Tensor,
-        token_type_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        *,
-        labels: torch.Tensor | None = None,
-        output_attentions: bool = False,
-        output_qk: bool = False,
+    def head(
+        self, bert: BertModelOutput, attention_mask: torch.Tensor | None, *, labels: torch.Tensor | None = None
     ) -> SequenceClassifierOutput | TokenClassifierOutput:
-        bert = self.bert(
-            input_ids, token_type_ids, attention_mask, output_attentions=output_attentions, output_qk=output_qk
-        )
+        """The classifier's logits on `features`; the loss when `labels` are given."""
         logits = self.classifier(self.dropout(self.features(bert, attention_mask)))  # (B, C) or (B, T, C)
         return self.output_type(logits=logits, bert=bert, loss=classification_loss(logits, labels))
 
@@ -429,7 +432,7 @@ class BertForTokenClassification(_LinearClassifier):
         return bert.last_hidden_state
 
 
-class BertForQuestionAnswering(PretrainedModel):
+class BertForQuestionAnswering(_BertWithHead[QuestionAnsweringOutput]):
     """Extractive QA: the answer is the span of the input that scores best (no pooler, as HF):
 
         [start_t, end_t] = h_t W_qa + b_qa        (B, T, H) -> (B, T, 2) -> two (B, T)
@@ -448,21 +451,15 @@ class BertForQuestionAnswering(PretrainedModel):
         self.bert = BertModel(config, add_pooling_layer=False)
         self.qa_outputs = _init_head(nn.Linear(config.hidden_size, 2), config)
 
-    def forward(
+    def head(
         self,
-        input_ids: torch.Tensor,
-        token_type_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
+        bert: BertModelOutput,
+        attention_mask: torch.Tensor | None,
         *,
-        start_positions: torch.Tensor | None = None,
-        end_positions: torch.Tensor | None = None,
-        output_attentions: bool = False,
-        output_qk: bool = False,
+        start_positions: torch.Tensor | None = None,  # (B,)
+        end_positions: torch.Tensor | None = None,  # (B,)
     ) -> QuestionAnsweringOutput:
         """Start and end logits per token; the span loss when both positions are given."""
-        bert = self.bert(
-            input_ids, token_type_ids, attention_mask, output_attentions=output_attentions, output_qk=output_qk
-        )
         start_logits, end_logits = self.qa_outputs(bert.last_hidden_state).unbind(dim=-1)  # (B, T) each
         return QuestionAnsweringOutput(
             start_logits=start_logits,

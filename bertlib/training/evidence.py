@@ -27,7 +27,7 @@ from bertlib.paths import DATA_DIR
 from bertlib.training.baselines import fit_bag_of_words
 from bertlib.training.checkpoint import atomic_write_text
 from bertlib.training.finetuning import FinetuneOptions, FineTuningTask, finetune, make_task
-from bertlib.training.registry import Contender, task_names, task_spec, task_specs
+from bertlib.training.registry import PRETRAINED_VS_RANDOM, Contender, task_names, task_spec, task_specs
 
 EVIDENCE_FILE = "evidence.json"
 #: Pre-trained must beat random init by this many points (percent) on every test split.
@@ -63,6 +63,20 @@ class EvidencePlan:
                 f"tasks={self.tasks!r} (--tasks): choose among {', '.join(task_names())}, "
                 "e.g. --tasks sentiment,ner (Python: a tuple)."
             )
+
+    def finetune_options(
+        self, task: str, contender: Contender = PRETRAINED_VS_RANDOM[0], eval_splits: tuple[str, ...] = ("dev",)
+    ) -> FinetuneOptions:
+        """The options of one of the plan's fine-tuning runs: `contender` on `task`, from the plan's
+        checkpoint, scored on `eval_splits` (the CLI checks the checkpoint with the same ones)."""
+        return FinetuneOptions(
+            task=task,
+            init=contender.init,
+            checkpoint=self.checkpoint,
+            pooling=contender.pooling,
+            eval_splits=eval_splits,
+            allow_unfinished=self.allow_unfinished,
+        )
 
 
 @dataclass
@@ -112,14 +126,7 @@ def run_contender(task: FineTuningTask, contender: Contender, plan: EvidencePlan
     budget, splits = spec.budget, spec.test_splits
 
     def options(eval_splits: tuple[str, ...]) -> FinetuneOptions:
-        return FinetuneOptions(
-            task=task.name,
-            init=contender.init,
-            checkpoint=plan.checkpoint,
-            pooling=contender.pooling,
-            eval_splits=eval_splits,
-            allow_unfinished=plan.allow_unfinished,
-        )
+        return plan.finetune_options(task.name, contender, eval_splits)
 
     dev_by_lr: dict[str, float] = {}
     for lr in budget.lrs:
