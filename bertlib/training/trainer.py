@@ -19,14 +19,13 @@ Its job ends at the loop; building models and examples, and what to evaluate, ar
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import numbers
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Generic, ParamSpec, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import torch
 from torch import nn
@@ -52,8 +51,6 @@ from bertlib.training.sampling import BatchOrder, batch_at
 Metrics = dict[str, float]
 #: The class of the model a run trains (BertForPreTraining, a fine-tuning head...).
 ModelT = TypeVar("ModelT", bound=PretrainedModel)
-#: The parameters of a callable that `_build_and_run` passes on unchanged (Trainer's constructor).
-P = ParamSpec("P")
 #: Called with the bare model, in eval mode and without gradients; returns held-out metrics.
 Evaluate = Callable[[ModelT], Metrics]
 
@@ -493,23 +490,10 @@ class Trainer(Generic[ModelT]):
         )
 
 
-def _build_and_run(build: Callable[P, Trainer[ModelT]]) -> Callable[P, History]:
-    """A function that takes `build`'s arguments, builds the Trainer and runs it."""
+def train(*args: Any, **kwargs: Any) -> History:
+    """`Trainer(*args, **kwargs).run()`: build a run and take it to its end, in one call.
 
-    def train(*args: P.args, **kwargs: P.kwargs) -> History:
-        """Train `model` on `examples` (one `Batch` of N rows, with its labels) to minimise `objective`.
-
-        Takes Trainer's arguments. evaluate(model) -> metrics runs every `config.eval_every` steps
-        and after the last; out_dir receives OUT/checkpoint (on schedule, at the end, and on
-        KeyboardInterrupt); resume_from continues from such a checkpoint, bit-identically on CPU.
-        Returns the History.
-        """
-        return build(*args, **kwargs).run()
-
-    # __wrapped__ only (not build's name or docstring): inspect.signature and help() show build's parameters.
-    return functools.update_wrapper(train, build, assigned=(), updated=())
-
-
-#: train(model, examples, objective, config, *, evaluate=None, out_dir=None, resume_from=None, ...):
-#: `Trainer(...).run()` in one call, typed as Trainer's constructor.
-train = _build_and_run(Trainer)
+    It takes Trainer's arguments (model, examples, objective, config, evaluate=, out_dir=,
+    resume_from=, ...), passed on unchanged, and returns the History.
+    """
+    return Trainer(*args, **kwargs).run()

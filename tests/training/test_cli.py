@@ -9,21 +9,9 @@ import pytest
 
 from bertlib.__main__ import build_parser, main
 
-TINY_PRETRAIN = [
-    "--steps",
-    "2",
-    "--batch-size",
-    "8",
-    "--documents",
-    "40",
-    "--held-out-documents",
-    "10",
-    "--dupe-factor",
-    "1",
-    "--device",
-    "cpu",
-    "--no-progress",
-]
+#: A few stories, masked once, in small batches: pre-training on them takes a second.
+TINY_CORPUS = ["--batch-size", "8", "--documents", "40", "--held-out-documents", "10", "--dupe-factor", "1"]
+TINY_PRETRAIN = ["--steps", "2", *TINY_CORPUS, "--device", "cpu", "--no-progress"]
 TINY_FINETUNE = ["--steps", "2", "--batch-size", "8", "--eval-splits", "dev", "--device", "cpu", "--no-progress"]
 
 

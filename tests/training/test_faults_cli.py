@@ -21,7 +21,7 @@ from bertlib.__main__ import main
 from bertlib.errors import BertlibInputError
 from bertlib.training.checkpoint import LOCK_FILE, RUN_STATE, TRAINING_STATE
 
-from .test_cli import TINY_FINETUNE, TINY_PRETRAIN
+from .test_cli import TINY_CORPUS, TINY_FINETUNE, TINY_PRETRAIN
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -242,28 +242,9 @@ def test_resume_from_a_malicious_training_state_is_refused_safely(tmp_path, caps
 
 # -- real concurrency and a real Ctrl-C ------------------------------------------------------------
 
-LONG_PRETRAIN = [
-    "pretrain",
-    "--steps",
-    "100000",
-    "--batch-size",
-    "8",
-    "--documents",
-    "40",
-    "--held-out-documents",
-    "10",
-    "--dupe-factor",
-    "1",
-    "--hidden-size",
-    "16",
-    "--eval-every",
-    "1",
-    "--device",
-    "cpu",
-    "--threads",
-    "1",
-    "--no-progress",
-]
+# Long enough to be interrupted: the tiny corpus, a narrow model, and an evaluation at every step.
+LONG_PRETRAIN = ["pretrain", "--steps", "100000", *TINY_CORPUS, "--hidden-size", "16", "--eval-every", "1"]
+LONG_PRETRAIN += ["--device", "cpu", "--threads", "1", "--no-progress"]
 
 
 @dataclass
