@@ -483,7 +483,10 @@ def build_site(notebooks: str | Path, out: str | Path, *, student: bool = True) 
         intro = (
             "<p>The same notebooks as <code>python -m bertlib.course student</code> writes them: every "
             "exercise's solution is replaced by <code>raise NotImplementedError()</code>, and no cell has "
-            "an output. Open the <code>.ipynb</code> copies in JupyterLab to work through them.</p>"
+            "an output. Open the <code>.ipynb</code> copies in JupyterLab to work through them: "
+            "&ldquo;Run All&rdquo; reaches the last cell even before you write anything, because the check "
+            "after an unwritten exercise says so in one line and the notebook goes on with bertlib&rsquo;s "
+            "version.</p>"
         )
         (out / "student" / "index.html").write_text(
             _landing_page(

@@ -2,9 +2,13 @@
 
 Exercises follow nbgrader's convention. In a code cell, everything between a line
 `### BEGIN SOLUTION` and a line `### END SOLUTION` is the solution; the copy replaces it, at the
-same indentation, with a `raise NotImplementedError()` so that the exercise's check reports
-"not done yet" until the student writes their own code. Its job ends at writing the copies: the
-checks that judge a student's answer live in `bertlib.course.checks`.
+same indentation, with a `raise NotImplementedError()`. Every solution region sits inside the body of
+a function or method, so the blanked cell still runs; the cell after it checks the exercise and
+rebinds its name, `softmax = check_softmax(softmax)`: until the student writes their own code the
+check says "not written yet" in one line and hands back bertlib's version, so that "Run All" goes on
+to the last cell. `find_exercises` reads that layout (and says what is wrong with one that breaks
+it). Its job ends at writing the copies: the checks that judge a student's answer live in
+`bertlib.course.checks`.
 
 Writing is safe for the instructor's files: every notebook is read and blanked before anything is
 written; `--out` may not be the source folder, nor hold (or link to) a source notebook; each copy
@@ -16,6 +20,7 @@ work) is not overwritten unless `force=True`. What it wrote is listed, with hash
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -44,6 +49,11 @@ COMPANION_FILES = ("rise.css",)
 
 class SolutionMarkerError(BertlibInputError):
     """Solution markers out of order: an END before its BEGIN, a BEGIN without END, or nested."""
+
+
+class ExerciseLayoutError(BertlibInputError):
+    """An exercise a student copy could not run past: a solution outside a function body, or an
+    exercise not followed by its check cell `name = check_name(name)`."""
 
 
 def check_markers(source: str, where: str = "this cell") -> int:
@@ -82,6 +92,11 @@ def check_markers(source: str, where: str = "this cell") -> int:
             f"{where}, line {open_line}: '{BEGIN}' has no '{END}' after it; Unbalanced solution markers: {fix}."
         )
     return regions
+
+
+def solution_regions(source: str) -> list[str]:
+    """The solution regions of a cell's source, each from its BEGIN line to its END line (inclusive)."""
+    return [match.group(0) for match in _SOLUTION.finditer(source)]
 
 
 def blank_solutions(source: str, where: str = "this cell") -> str:
@@ -127,6 +142,119 @@ def make_student_notebook(notebook: nbformat.NotebookNode, name: str = "the note
             cell.outputs = []
             cell.execution_count = None
     return copy
+
+
+# ----------------------------------------------------------------------------- the exercises
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of a notebook: what the student writes, where, and the cell that checks it."""
+
+    name: str  # the function or class the student completes, e.g. "softmax"
+    kind: str  # "function" or "class"
+    cell: int  # index in notebook.cells of the cell that defines it
+    check_cell: int  # index of the cell right after it, which reads `name = check(name)`
+    check: str  # the check's name in bertlib.course.checks, e.g. "check_softmax"
+
+
+def _solution_lines(source: str) -> list[int]:
+    """The line numbers (from 1) of the BEGIN markers in `source`."""
+    return [number for number, line in enumerate(source.splitlines(), start=1) if BEGIN in line]
+
+
+def _owner(tree: ast.Module, line: int, where: str) -> ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef:
+    """The top-level def or class whose function body holds `line`; a region elsewhere is an error."""
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if not node.lineno <= line <= (node.end_lineno or node.lineno):
+            continue
+        in_function = any(
+            isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and inner.lineno < line <= (inner.end_lineno or inner.lineno)  # below the `def` line
+            for inner in ast.walk(node)
+        )
+        if in_function:
+            return node
+    raise ExerciseLayoutError(
+        f"{where}, line {line}: the solution region is not inside the body of a function or method. "
+        "In a student copy it becomes `raise NotImplementedError()`, which would stop the cell when it runs; "
+        "put the solution inside the body of the def that the student writes."
+    )
+
+
+def check_assignments(source: str) -> dict[str, str]:
+    """Exercise name -> check name, for each statement `name = check_something(name)` in `source`."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    found = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call)):
+            continue
+        target, call = node.targets[0], node.value
+        if not (isinstance(target, ast.Name) and isinstance(call.func, ast.Name)) or call.keywords:
+            continue
+        if call.func.id.startswith("check_") and [getattr(a, "id", None) for a in call.args] == [target.id]:
+            found[target.id] = call.func.id
+    return found
+
+
+def _called_at_top_level(tree: ast.Module, name: str) -> bool:
+    """Whether a statement of the cell outside every def and class calls `name`."""
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name:
+                return True
+    return False
+
+
+def find_exercises(notebook: nbformat.NotebookNode, name: str = "the notebook") -> list[Exercise]:
+    """The notebook's exercises in order, read from its solution regions and the cells after them.
+
+    Each region must sit in the body of a function or method (the top-level def or class around it
+    is the exercise), the cell must not call the exercise, and the very next cell must check it with
+    `exercise = check_exercise(exercise)`: so a student copy runs past an unwritten exercise. A
+    notebook that breaks this is an ExerciseLayoutError naming `name`, the cell and the fix."""
+    exercises = []
+    cells = notebook.cells
+    for index, cell in enumerate(cells):
+        if cell.cell_type != "code" or BEGIN not in cell.source:
+            continue
+        where = cell_name(name, index, cell.source)
+        check_markers(cell.source, where)
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError as error:
+            raise ExerciseLayoutError(f"{where}: the exercise cell is not valid Python ({error.msg})") from None
+        owners = []
+        for line in _solution_lines(cell.source):
+            owner = _owner(tree, line, where)
+            if owner not in owners:
+                owners.append(owner)
+        following = cells[index + 1] if index + 1 < len(cells) else None
+        checked = check_assignments(following.source) if following is not None and following.cell_type == "code" else {}
+        for owner in owners:
+            if _called_at_top_level(tree, owner.name):
+                raise ExerciseLayoutError(
+                    f"{where}: the cell calls {owner.name} itself; in a student copy that call would stop "
+                    f"the cell. Call it only after its check, `{owner.name} = check_...({owner.name})`."
+                )
+            if owner.name not in checked:
+                called = re.search(rf"\b(check_\w+)\(\s*{owner.name}\s*\)", following.source if following else "")
+                check = called.group(1) if called else "check_..."
+                raise ExerciseLayoutError(
+                    f"{where}: the next cell must check the exercise and keep what the check returns, "
+                    f"`{owner.name} = {check}({owner.name})`; then a student copy goes on with bertlib's "
+                    "version while the exercise is unwritten."
+                )
+            kind = "class" if isinstance(owner, ast.ClassDef) else "function"
+            exercises.append(Exercise(owner.name, kind, index, index + 1, checked[owner.name]))
+    return exercises
 
 
 # ----------------------------------------------------------------------------- writing safely

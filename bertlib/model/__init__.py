@@ -31,7 +31,7 @@ from bertlib.model.outputs import (
     SequenceClassifierOutput,
     TokenClassifierOutput,
 )
-from bertlib.model.pretrained import CheckpointError, LoadReport
+from bertlib.model.pretrained import CheckpointError, LoadReport, load_pretrained
 
 __all__ = [
     "AttentionOutput",
@@ -59,6 +59,7 @@ __all__ = [
     "fused_attention",
     "gather_positions",
     "init_bert_weights",
+    "load_pretrained",
     "mean_pool",
     "padding_mask",
 ]

@@ -294,7 +294,24 @@ class _BertWithHead(PretrainedModel, Generic[OutputT]):
         return self.head(bert, attention_mask, **head_inputs)
 
 
-class BertForPreTraining(_BertWithHead[PreTrainingOutput]):
+class _WithPreTrainingHeads(_BertWithHead[OutputT]):
+    """What the pre-training models share: BERT and the `cls` heads of Google's checkpoints.
+
+    A subclass says whether it has the next-sentence head (`next_sentence`); BERT's pooler, which
+    only that head reads, comes with it.
+    """
+
+    head_prefixes = ("cls.",)
+    next_sentence: bool
+
+    def __init__(self, config: BertConfig):
+        """A BertModel (with a pooler iff `next_sentence`) and the masked-LM (+ next-sentence) heads."""
+        super().__init__(config)
+        self.bert = BertModel(config, add_pooling_layer=self.next_sentence)
+        self.cls = _cls_heads(config, self.bert, next_sentence=self.next_sentence)
+
+
+class BertForPreTraining(_WithPreTrainingHeads[PreTrainingOutput]):
     """BERT with both pre-training heads: masked LM and next-sentence prediction.
 
     With `masked_positions` (B, P), MLM logits are computed only there, and `mlm_labels` are (B, P)
@@ -303,13 +320,7 @@ class BertForPreTraining(_BertWithHead[PreTrainingOutput]):
     NextSentenceHead. `loss` sums the losses of the labels given.
     """
 
-    head_prefixes = ("cls.",)
-
-    def __init__(self, config: BertConfig):
-        """A BertModel with the masked-LM and next-sentence heads."""
-        super().__init__(config)
-        self.bert = BertModel(config)
-        self.cls = _cls_heads(config, self.bert, next_sentence=True)
+    next_sentence = True
 
     def head(
         self,
@@ -336,19 +347,13 @@ class BertForPreTraining(_BertWithHead[PreTrainingOutput]):
         )
 
 
-class BertForMaskedLM(_BertWithHead[MaskedLMOutput]):
+class BertForMaskedLM(_WithPreTrainingHeads[MaskedLMOutput]):
     """BERT with the masked-LM head alone (no pooler, as HF): fill in the blanks.
 
     `masked_positions` and `labels` work as BertForPreTraining's `masked_positions` and `mlm_labels`.
     """
 
-    head_prefixes = ("cls.",)
-
-    def __init__(self, config: BertConfig):
-        """A BertModel without pooler, with the masked-LM head."""
-        super().__init__(config)
-        self.bert = BertModel(config, add_pooling_layer=False)
-        self.cls = _cls_heads(config, self.bert, next_sentence=False)
+    next_sentence = False  # and so no pooler, as in HF
 
     def head(
         self,

@@ -4,7 +4,8 @@ Every model class inherits `from_pretrained` and `save_pretrained` from `Pretrai
 ends at moving weights between a folder and a model that the class built: a checkpoint that does
 not fit is refused with one error that lists every problem and how to fix it. Nothing is skipped
 silently: the only keys left behind are those of parts the model does not have by design (another
-task's head, a pooler), and `model.load_report` lists them.
+task's head, a pooler), and `model.load_report` lists them. `load_pretrained(module, folder)` fills
+any module laid out as Hugging Face's BertModel (one you built yourself), strictly: every weight used.
 """
 
 from __future__ import annotations
@@ -155,106 +156,261 @@ class PretrainedModel(nn.Module):
         self, weights: dict[str, torch.Tensor], *, allow_new_head: bool = False, source: str = "the checkpoint"
     ) -> LoadReport:
         """Copy a checkpoint's tensors into this model, after checking that every key fits."""
-        given = self._untie(self._canonical_checkpoint(weights, source), source)
-        expected = {self._canonical(k): t for k, t in self.state_dict().items()}
-        expected = {k: t for k, t in expected.items() if k not in TIED_KEYS}
-        dropped = [k for k in given if k not in expected and self._belongs_elsewhere(k)]
-        unexpected = [k for k in given if k not in expected and k not in dropped]
-        missing = [k for k in expected if k not in given]
-        new = [k for k in missing if allow_new_head and self._is_head(k)]
-        wrong_shape = [k for k in given if k in expected and given[k].shape != expected[k].shape]
-        problems = self._problems([k for k in missing if k not in new], unexpected, wrong_shape, given, expected)
-        if problems:
-            raise CheckpointError(f"Cannot load {source} into {type(self).__name__}:\n- " + "\n- ".join(problems))
-        self.load_state_dict({self._model_key(k): given[k] for k in given if k in expected}, strict=False)
-        return LoadReport(dropped=tuple(dropped), new=tuple(new))
-
-    # -- key bookkeeping -------------------------------------------------------------------------
+        return load_weights_into(self, weights, allow_new_head=allow_new_head, source=source)
 
     def _canonical(self, model_key: str) -> str:
+        return layout_of(self).canonical(model_key)
+
+
+def load_pretrained(module: nn.Module, path: str | Path, *, strict: bool = True) -> LoadReport:
+    """Fill any nn.Module laid out as Hugging Face's BertModel with the weights in the folder `path`.
+
+    The module's parameter names are the checkpoint's keys (`embeddings.word_embeddings.weight`,
+    `encoder.layer.0.attention.self.query.weight`, ..., `pooler.dense.bias`): a model you built
+    yourself loads as long as you named its submodules as HF's BERT does. strict=True (the
+    default) uses every weight of the checkpoint and fills every parameter of the module; anything
+    else is one CheckpointError naming the keys and the fix. HF's constant buffers
+    (`embeddings.position_ids`) are not weights: they are checked to hold what bertlib computes, and
+    the report lists them as `dropped`, in the module's key names. The module's train/eval mode is
+    left as it is: call `.eval()` to turn dropout off.
+    """
+    directory = Path(path).expanduser()
+    return load_weights_into(module, read_weights(directory), strict=strict, source=str(directory))
+
+
+@dataclass(frozen=True)
+class KeyLayout:
+    """Where a model keeps its parameters, against a checkpoint's canonical keys (trunk under `bert.`).
+
+    `trunk_prefix` is "bert." for a model with a task head, "" for a bare encoder (BertModel, or any
+    module laid out like it); `head_prefixes` are the keys of its task head.
+    """
+
+    trunk_prefix: str = ""
+    head_prefixes: tuple[str, ...] = ()
+
+    def canonical(self, model_key: str) -> str:
+        """The checkpoint's (canonical) name of one of the model's keys."""
         return model_key if self.trunk_prefix else "bert." + model_key
 
-    def _model_key(self, canonical: str) -> str:
+    def model_key(self, canonical: str) -> str:
+        """The model's name of a canonical checkpoint key."""
         return canonical if self.trunk_prefix else canonical.removeprefix("bert.")
 
-    def _is_head(self, key: str) -> bool:
+    def is_head(self, key: str) -> bool:
+        """Whether a canonical key belongs to the task head (or the pooler), which may be new."""
         return key.startswith((*self.head_prefixes, POOLER))
 
-    def _belongs_elsewhere(self, key: str) -> bool:
-        """A key of a part this model does not have by design: another task's head, HF's constant
-        buffers, or the pooler of a model built without one."""
-        return key.startswith(HEAD_PREFIXES) or key in BUFFER_KEYS or key.startswith(POOLER)
 
-    @staticmethod
-    def _canonical_checkpoint(weights: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
-        given = {canonical_key(k): t for k, t in weights.items()}
-        if len(given) != len(weights):
+def layout_of(module: nn.Module) -> KeyLayout:
+    """A bertlib model's layout, or a bare encoder's for any other module."""
+    if isinstance(module, PretrainedModel):
+        return KeyLayout(module.trunk_prefix, module.head_prefixes)
+    return KeyLayout()
+
+
+def load_weights_into(
+    module: nn.Module,
+    weights: dict[str, torch.Tensor],
+    *,
+    allow_new_head: bool = False,
+    strict: bool = False,
+    source: str = "the checkpoint",
+) -> LoadReport:
+    """Copy a checkpoint's tensors into `module`, after checking that every key fits: the one loader.
+
+    Not strict (bertlib's models): keys of parts the model lacks by design (another task's head, a
+    pooler, HF's buffers) are left out and listed in the report. strict: every weight must be used.
+    """
+    layout = layout_of(module)
+    given = _untie(_canonical_checkpoint(weights, source), source)
+    expected = {layout.canonical(k): t for k, t in module.state_dict().items()}
+    expected = {k: t for k, t in expected.items() if k not in TIED_KEYS}
+    dropped = [k for k in given if k not in expected and (k in BUFFER_KEYS or (not strict and _belongs_elsewhere(k)))]
+    unexpected = [k for k in given if k not in expected and k not in dropped]
+    missing = [k for k in expected if k not in given]
+    new = [k for k in missing if allow_new_head and not strict and layout.is_head(k)]
+    wrong_shape = [k for k in given if k in expected and given[k].shape != expected[k].shape]
+    missing = [k for k in missing if k not in new]
+    if isinstance(module, PretrainedModel):
+        problems = _problems(layout, missing, unexpected, wrong_shape, given, expected)
+    else:
+        problems = _naming_problems(layout, missing, unexpected, wrong_shape, given, expected)
+    if strict:
+        problems += _buffer_problems({k: given[k] for k in dropped}, layout)
+    if problems:
+        raise CheckpointError(f"Cannot load {source} into {type(module).__name__}:\n- " + "\n- ".join(problems))
+    module.load_state_dict({layout.model_key(k): given[k] for k in given if k in expected}, strict=False)
+    if not isinstance(module, PretrainedModel):  # a module of your own: its keys as it names them
+        dropped = [layout.model_key(k) for k in dropped]
+    return LoadReport(dropped=tuple(dropped), new=tuple(new))
+
+
+def _belongs_elsewhere(key: str) -> bool:
+    """A key of a part a bertlib model may lack by design: another task's head, HF's constant
+    buffers, or the pooler of a model built without one."""
+    return key.startswith(HEAD_PREFIXES) or key in BUFFER_KEYS or key.startswith(POOLER)
+
+
+def _canonical_checkpoint(weights: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
+    given = {canonical_key(k): t for k, t in weights.items()}
+    if len(given) != len(weights):
+        raise CheckpointError(
+            f"{source} holds some weights twice, with and without the `bert.` prefix; keep one copy of each."
+        )
+    return given
+
+
+def _untie(given: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
+    """Drop stored copies of tied weights, after checking that they are copies."""
+    for alias, tied_to in TIED_KEYS.items():
+        if alias not in given:
+            continue
+        copy = given.pop(alias)
+        original = given.setdefault(tied_to, copy)
+        if original.shape != copy.shape or not torch.equal(original, copy):
             raise CheckpointError(
-                f"{source} holds some weights twice, with and without the `bert.` prefix; keep one copy of each."
+                f"In {source}, {alias} differs from {tied_to}. BERT ties its MLM output layer to the "
+                "word embeddings, so bertlib keeps one of them; this checkpoint was trained untied "
+                "and would lose weights. Load it with transformers instead."
             )
-        return given
+    return given
 
-    @staticmethod
-    def _untie(given: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
-        """Drop stored copies of tied weights, after checking that they are copies."""
-        for alias, tied_to in TIED_KEYS.items():
-            if alias not in given:
+
+def _problems(
+    layout: KeyLayout,
+    missing: list[str],
+    unexpected: list[str],
+    wrong_shape: list[str],
+    given: dict[str, torch.Tensor],
+    expected: dict[str, torch.Tensor],
+) -> list[str]:
+    """One line per kind of problem of a bertlib model (built from config.json), each naming the keys and the fix."""
+    problems = []
+    missing_head = [k for k in missing if layout.is_head(k)]
+    missing_trunk = [k for k in missing if not layout.is_head(k)]
+    if not any(k in given for k in expected if not layout.is_head(k)):
+        return [
+            f"it holds none of a BERT's weights (no {_listed(sorted(expected)[:2])}; it has e.g. "
+            f"{_listed(sorted(given)[:3]) or 'nothing'}), so it is not a BERT checkpoint. Point at the "
+            "folder of a BERT checkpoint (one written by save_pretrained), or load this model with "
+            "transformers."
+        ]
+    if missing_head:
+        problems.append(
+            f"missing keys of this model's head: {_listed(missing_head)}. The checkpoint was saved "
+            "from a model without this head (e.g. a bare encoder); to fine-tune from it with a "
+            "freshly initialised head, pass allow_new_head=True."
+        )
+    if missing_trunk:
+        problems.append(
+            f"missing keys: {_listed(missing_trunk)}. The checkpoint has fewer layers or parts "
+            "than config.json describes; fix config.json (e.g. num_hidden_layers) to match the weights."
+        )
+    if unexpected:
+        problems.append(
+            f"unexpected keys: {_listed(unexpected)}. They are not weights of a BERT that config.json "
+            "describes; fix config.json (e.g. num_hidden_layers), or convert the checkpoint."
+        )
+    if wrong_shape:
+        problems.append(
+            f"wrong shapes: {_listed(_shapes(wrong_shape, given, expected))}. config.json (or a config override) "
+            "does not describe these weights; set its sizes (vocab_size, hidden_size, num_labels, ...) to the "
+            "checkpoint's."
+        )
+    return problems
+
+
+#: HF's names for a BERT's submodules, which a module of your own must use to load a checkpoint.
+HF_NAMES = (
+    "embeddings.{word_embeddings,position_embeddings,token_type_embeddings,LayerNorm}; "
+    "encoder.layer.<i>.attention.self.{query,key,value}; encoder.layer.<i>.attention.output.{dense,LayerNorm}; "
+    "encoder.layer.<i>.intermediate.dense; encoder.layer.<i>.output.{dense,LayerNorm}; pooler.dense"
+)
+
+
+def _naming_problems(
+    layout: KeyLayout,
+    missing: list[str],
+    unexpected: list[str],
+    wrong_shape: list[str],
+    given: dict[str, torch.Tensor],
+    expected: dict[str, torch.Tensor],
+) -> list[str]:
+    """One line per kind of problem of a module built by hand, in the module's own key names: what
+    it has that the checkpoint lacks, the reverse, the renames that would fix both, and shapes."""
+    ours = [layout.model_key(k) for k in missing]
+    theirs = [layout.model_key(k) for k in unexpected]
+    problems = []
+    if ours:
+        problems.append(
+            f"missing keys: {_listed(ours)}. Your model has these parameters, but the checkpoint has no "
+            "weights of these names."
+        )
+    if theirs:
+        problems.append(
+            f"unexpected keys: {_listed(theirs)}. The checkpoint has these weights, but your model has no "
+            "parameters of these names, and a strict load uses every weight."
+        )
+    renames = rename_hints(ours, theirs)
+    if renames:
+        problems.append(f"rename {_listed(renames)} in your model's __init__, so that its keys are the checkpoint's.")
+    if ours or theirs:
+        problems.append(
+            f"Name your submodules as Hugging Face's BERT does: {HF_NAMES}. "
+            "sorted(model.state_dict()) lists your model's keys."
+        )
+    if wrong_shape:
+        problems.append(
+            f"wrong shapes: {_listed(_shapes([layout.model_key(k) for k in wrong_shape], given, expected, layout))}. "
+            "Build the model from the checkpoint's config.json (BertConfig.from_json_file), and check the sizes "
+            "each nn.Linear maps from and to: nn.Linear(in, out) stores its weight as (out, in)."
+        )
+    return problems
+
+
+def rename_hints(ours: list[str], theirs: list[str]) -> list[str]:
+    """`layer_norm` -> `LayerNorm` for every pair of keys (yours, the checkpoint's) that differ in one
+    dotted part only: the renames that would make a module's keys the checkpoint's."""
+    renames: dict[str, None] = {}  # ordered and without repeats: one rename serves every layer
+    for key in ours:
+        parts = key.split(".")
+        for other in theirs:
+            other_parts = other.split(".")
+            if len(other_parts) != len(parts):
                 continue
-            copy = given.pop(alias)
-            original = given.setdefault(tied_to, copy)
-            if original.shape != copy.shape or not torch.equal(original, copy):
-                raise CheckpointError(
-                    f"In {source}, {alias} differs from {tied_to}. BERT ties its MLM output layer to the "
-                    "word embeddings, so bertlib keeps one of them; this checkpoint was trained untied "
-                    "and would lose weights. Load it with transformers instead."
-                )
-        return given
+            differing = [(a, b) for a, b in zip(parts, other_parts, strict=True) if a != b]
+            if len(differing) == 1:
+                renames[f"`{differing[0][0]}` -> `{differing[0][1]}`"] = None
+    return list(renames)
 
-    def _problems(
-        self,
-        missing: list[str],
-        unexpected: list[str],
-        wrong_shape: list[str],
-        given: dict[str, torch.Tensor],
-        expected: dict[str, torch.Tensor],
-    ) -> list[str]:
-        """One line per kind of problem, each naming the keys and the fix."""
-        problems = []
-        missing_head = [k for k in missing if self._is_head(k)]
-        missing_trunk = [k for k in missing if not self._is_head(k)]
-        if not any(k in given for k in expected if not self._is_head(k)):
-            return [
-                f"it holds none of a BERT's weights (no {_listed(sorted(expected)[:2])}; it has e.g. "
-                f"{_listed(sorted(given)[:3]) or 'nothing'}), so it is not a BERT checkpoint. Point at the "
-                "folder of a BERT checkpoint (one written by save_pretrained), or load this model with "
-                "transformers."
-            ]
-        if missing_head:
+
+def _shapes(
+    keys: list[str], given: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], layout: KeyLayout | None = None
+) -> list[str]:
+    """ "key is (a, b) in the checkpoint but (c, d) in the model" for each key (in the model's names
+    when `layout` is given)."""
+    canonical = [layout.canonical(k) for k in keys] if layout else keys
+    return [
+        f"{key} is {tuple(given[c].shape)} in the checkpoint but {tuple(expected[c].shape)} in the model"
+        for key, c in zip(keys, canonical, strict=True)
+    ]
+
+
+def _buffer_problems(buffers: dict[str, torch.Tensor], layout: KeyLayout) -> list[str]:
+    """HF's constant buffers must hold what bertlib computes instead of storing (positions 0, 1, ...; segments 0)."""
+    problems = []
+    for key, tensor in buffers.items():
+        flat = tensor.reshape(-1)  # HF stores (1, max_position_embeddings)
+        positions = key.endswith("position_ids")
+        wanted = torch.arange(flat.numel()) if positions else torch.zeros(flat.numel(), dtype=torch.long)
+        if not torch.equal(flat.long(), wanted):
             problems.append(
-                f"missing keys of this model's head: {_listed(missing_head)}. The checkpoint was saved "
-                "from a model without this head (e.g. a bare encoder); to fine-tune from it with a "
-                "freshly initialised head, pass allow_new_head=True."
+                f"{layout.model_key(key)} is not Hugging Face's constant ({'0, 1, 2, ...' if positions else 'all 0'}), "
+                "which bertlib computes instead of storing, so loading would change the model; "
+                "load it with transformers."
             )
-        if missing_trunk:
-            problems.append(
-                f"missing keys: {_listed(missing_trunk)}. The checkpoint has fewer layers or parts "
-                "than config.json describes; fix config.json (e.g. num_hidden_layers) to match the weights."
-            )
-        if unexpected:
-            problems.append(
-                f"unexpected keys: {_listed(unexpected)}. They are not weights of a BERT that config.json "
-                "describes; fix config.json (e.g. num_hidden_layers), or convert the checkpoint."
-            )
-        if wrong_shape:
-            shapes = [
-                f"{k} is {tuple(given[k].shape)} in the checkpoint but {tuple(expected[k].shape)} in the model"
-                for k in wrong_shape
-            ]
-            problems.append(
-                f"wrong shapes: {_listed(shapes)}. config.json (or a config override) does not describe "
-                "these weights; set its sizes (vocab_size, hidden_size, num_labels, ...) to the checkpoint's."
-            )
-        return problems
+    return problems
 
 
 def _save_folder(path: str | Path, method: str, files: str) -> Path:

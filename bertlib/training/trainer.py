@@ -318,14 +318,19 @@ class Trainer(Generic[ModelT]):
 
     # -- the loop ------------------------------------------------------------------------------------
 
-    def run(self) -> History:
-        """Train to `config.steps`; on KeyboardInterrupt, save a checkpoint and return early."""
+    def run(self, until: int | None = None) -> History:
+        """Train to `config.steps`; on KeyboardInterrupt, save a checkpoint and return early.
+
+        `until` stops after that many steps of the same schedule, without the final evaluation (to
+        look at the start of a run, as notebook 06 compares a learner's loop with it); `run()` again
+        goes on from there."""
+        last = self.config.steps if until is None else min(until, self.config.steps)
         started = time.perf_counter()
         self.model.train()
         rng_at_step_start = capture_rng()
         with self._progress_bar() as bar:
             try:
-                while self.step < self.config.steps:
+                while self.step < last:
                     rng_at_step_start = capture_rng()
                     terms = self._train_step()
                     bar.update(1)
@@ -335,7 +340,7 @@ class Trainer(Generic[ModelT]):
                 restore_rng(rng_at_step_start)  # the unfinished step will be redone from here
                 self._stop_early()
         self.history.seconds += time.perf_counter() - started
-        if not self.history.interrupted:
+        if not self.history.interrupted and self.step == self.config.steps:
             self._finish()
         return self.history
 

@@ -12,13 +12,22 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 
 from bertlib.viz.describe import Table, describe
-from bertlib.viz.plots import SIGNED_CMAP, WEIGHTS_CMAP, as_array
+from bertlib.viz.plots import (
+    MIN_FONT_SIZE,
+    MIN_WIDTH_INCHES,
+    SIGNED_CMAP,
+    WEIGHT_COLOUR,
+    WEIGHTS_CMAP,
+    as_array,
+    signed_colours,
+)
 
 
 @dataclass
@@ -113,14 +122,14 @@ def draw_neuron_view(trace: AttentionTrace, layer: int, head: int, query_index: 
         ax.set_title(title)
         figure.colorbar(image, ax=ax, location="bottom", shrink=0.6, aspect=30)
 
-    for cell, tensor, title, color in [
-        (grid[1, 2], numbers.scores, "q · k", None),
-        (grid[1, 3], numbers.weights, f"softmax(q · k / √{head_size})", "tab:blue"),
+    for cell, tensor, title, signed in [
+        (grid[1, 2], numbers.scores, "q · k", True),
+        (grid[1, 3], numbers.weights, f"softmax(q · k / √{head_size})", False),
     ]:
         ax = figure.add_subplot(cell)
         values = as_array(tensor)
-        colors = color or ["tab:red" if v < 0 else "tab:blue" for v in values]
-        ax.barh(range(length), values, color=colors)
+        # The course's one colour convention (plots.py): red positive, blue negative, as in q × k beside.
+        ax.barh(range(length), values, color=signed_colours(values) if signed else WEIGHT_COLOUR)
         ax.set_ylim(length - 0.5, -0.5)
         ax.set_yticks(range(length), labels=[""] * length)
         ax.axvline(0, color="black", linewidth=0.8)
@@ -157,22 +166,33 @@ def neuron_view_table(trace: AttentionTrace, layer: int, head: int, query_index:
     return Table(caption, ("position", "key token", "q · k", "weight"), rows)
 
 
+def head_view_size(trace: AttentionTrace, legend_entries: int = 0) -> tuple[float, float]:
+    """The head view's figure size in inches: 5.2 wide; 0.3 inch per token and per legend row (4 heads)."""
+    return (5.2, 0.9 + 0.3 * len(trace.tokens) + 0.3 * math.ceil(legend_entries / 4))
+
+
 def draw_head_view(
-    trace: AttentionTrace, layer: int, heads: Sequence[int] | None = None, query_index: int | None = None
+    trace: AttentionTrace,
+    layer: int,
+    heads: Sequence[int] | None = None,
+    query_index: int | None = None,
+    *,
+    legend: bool = True,
 ) -> Figure:
     """One layer's attention as lines from each query token (left) to each key token (right).
 
-    A line's opacity is its weight; each head has its own colour. `query_index` keeps only the
-    lines of that token, which is easier to read.
+    A line's opacity is its weight; each head has its own colour (`head_colour`). `query_index`
+    keeps only the lines of that token, which is easier to read. The legend sits above the lines, so
+    that it is seen first; `legend=False` leaves it out (`HeadView` shows it beside its controls).
     """
     heads = list(range(trace.num_heads)) if heads is None else list(heads)
     tokens = trace.tokens
     length = len(tokens)
-    figure, ax = plt.subplots(figsize=(5, 0.9 + 0.3 * length), layout="constrained")
+    figure, ax = plt.subplots(figsize=head_view_size(trace, len(heads) if legend else 0), layout="constrained")
     queries = range(length) if query_index is None else [query_index]
     for head in heads:
         weights = as_array(trace.attentions[layer, head])  # (T, T)
-        color = _head_color(head)
+        color = head_colour(head)
         for i in queries:
             for j in range(length):
                 if weights[i, j] > 0.02:
@@ -189,14 +209,16 @@ def draw_head_view(
                 fontsize=10,
                 fontweight="bold" if bold else "normal",
             )
-    ax.text(-0.05, -1.1, "query", ha="right", va="center", fontsize=9, color="gray", style="italic")
-    ax.text(1.05, -1.1, "key", ha="left", va="center", fontsize=9, color="gray", style="italic")
+    ax.text(-0.05, -1.1, "query", ha="right", va="center", fontsize=MIN_FONT_SIZE, color="dimgray", style="italic")
+    ax.text(1.05, -1.1, "key", ha="left", va="center", fontsize=MIN_FONT_SIZE, color="dimgray", style="italic")
     ax.set_xlim(-0.6, 1.6)
     ax.set_ylim(length - 0.5, -1.6)
     ax.axis("off")
-    for head in heads:
-        ax.plot([], [], color=_head_color(head), label=f"head {head}")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), ncol=min(len(heads), 6), fontsize=7, frameon=False)
+    if legend and heads:
+        for head in heads:
+            ax.plot([], [], color=head_colour(head), label=f"head {head}", linewidth=3)
+        # Above the axes and their title (constrained layout makes room for an "outside" legend).
+        figure.legend(loc="outside upper center", ncols=min(len(heads), 4), fontsize=MIN_FONT_SIZE, frameon=False)
     ax.set_title(f"head view, layer {layer}")
     return describe(figure, head_view_summary(trace, layer, heads, query_index))
 
@@ -244,8 +266,15 @@ def head_view_table(
     return Table(caption, ("head", "query", "strongest key", "weight", "next key", "weight"), rows)
 
 
-def _head_color(head: int):
-    return plt.get_cmap("tab10")(head % 10)
+_TAB10 = ("blue", "orange", "green", "red", "purple", "brown", "pink", "gray", "olive", "cyan")
+#: One colour per head: matplotlib's ten distinct "tab10" colours, then black and gold, so that the
+#: 12 heads of BERT-base and MiniLM never share one.
+HEAD_COLOURS = [*(matplotlib.colors.to_hex(f"tab:{name}") for name in _TAB10), "#000000", "#d4a017"]
+
+
+def head_colour(head: int) -> str:
+    """The colour of head `head`'s lines in the head view (and of its legend entry), as '#rrggbb'."""
+    return HEAD_COLOURS[head % len(HEAD_COLOURS)]
 
 
 def draw_model_view(trace: AttentionTrace, *, cell_size: float = 1.1) -> Figure:
@@ -254,7 +283,7 @@ def draw_model_view(trace: AttentionTrace, *, cell_size: float = 1.1) -> Figure:
         trace.num_layers,
         trace.num_heads,
         squeeze=False,
-        figsize=(cell_size * trace.num_heads, cell_size * trace.num_layers),
+        figsize=(max(cell_size * trace.num_heads, MIN_WIDTH_INCHES), cell_size * trace.num_layers + 0.4),
     )
     for layer in range(trace.num_layers):
         for head in range(trace.num_heads):
@@ -263,9 +292,9 @@ def draw_model_view(trace: AttentionTrace, *, cell_size: float = 1.1) -> Figure:
             ax.set_xticks([])
             ax.set_yticks([])
             if layer == 0:
-                ax.set_title(f"head {head}", fontsize=8)
+                ax.set_title(f"head {head}", fontsize=MIN_FONT_SIZE)
             if head == 0:
-                ax.set_ylabel(f"layer {layer}", fontsize=8)
+                ax.set_ylabel(f"layer {layer}", fontsize=MIN_FONT_SIZE)
     figure.suptitle("model view: rows = layers, columns = heads, each a query × key map")
     return describe(figure, model_view_summary(trace))
 

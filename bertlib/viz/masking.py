@@ -19,6 +19,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from bertlib.tokenization.wordpiece import MASK
 from bertlib.viz.describe import describe
+from bertlib.viz.plots import MIN_FONT_SIZE, MIN_WIDTH_INCHES
 
 NOT_CHOSEN, MASKED, RANDOM, UNCHANGED = "not chosen", "[MASK]", "random token", "unchanged"
 #: The roles of a chosen token, with the share of chosen tokens BERT's recipe gives each.
@@ -95,7 +96,8 @@ def draw_masking(
         layout += [(index, start) for start in range(0, len(view.shown), per_row)]
     row_height, gap = 1.0, 0.55  # in token cells; `gap` leaves room for each example's title
     height = len(layout) * row_height + len(views) * gap
-    figure, ax = plt.subplots(figsize=(0.9 * per_row, 0.62 * height + 0.6), layout="constrained")
+    width = max(0.9 * per_row, MIN_WIDTH_INCHES)
+    figure, ax = plt.subplots(figsize=(width, 0.62 * height + 0.6), layout="constrained")
     y = 0.0
     for index, start in layout:
         view = views[index]
@@ -115,7 +117,7 @@ def draw_masking(
                     linewidth=0.8,
                 )
             )
-            ax.text(column + 0.5, y + 0.29, view.shown[position], ha="center", va="center", fontsize=9)
+            ax.text(column + 0.5, y + 0.29, view.shown[position], ha="center", va="center", fontsize=MIN_FONT_SIZE)
             if role != NOT_CHOSEN:
                 ax.text(
                     column + 0.5,
@@ -123,7 +125,7 @@ def draw_masking(
                     f"was '{view.original[position]}'",
                     ha="center",
                     va="center",
-                    fontsize=8,
+                    fontsize=MIN_FONT_SIZE,
                     style="italic",
                     color="#333333",
                 )
@@ -166,7 +168,7 @@ def plot_masking_shares(
     left.bar(["chosen"], [chosen_share], color="#77AADD", width=0.5)
     left.axhline(target_chosen, color="black", linestyle="--", linewidth=1, label=f"recipe {target_chosen:.0%}")
     left.set(ylim=(0, max(0.25, chosen_share * 1.3)), ylabel="share of all tokens", title="tokens chosen")
-    left.legend(loc="upper right", fontsize=8)
+    left.legend(loc="upper right", fontsize=MIN_FONT_SIZE)
     roles = list(RECIPE)
     right.bar(roles, [role_shares[role] for role in roles], color=[ROLE_COLOURS[r] for r in roles], edgecolor="#444444")
     for x, role in enumerate(roles):
@@ -178,10 +180,10 @@ def plot_masking_shares(
             linewidth=1,
             label="recipe 80/10/10" if x == 0 else None,
         )
-        right.text(x, role_shares[role] + 0.02, f"{role_shares[role]:.1%}", ha="center", fontsize=9)
+        right.text(x, role_shares[role] + 0.02, f"{role_shares[role]:.1%}", ha="center", fontsize=MIN_FONT_SIZE)
     right.set(ylim=(0, 1), ylabel="share of chosen tokens", title="what the chosen tokens became")
-    right.legend(loc="upper right", fontsize=8)
-    left.text(0, chosen_share + 0.005, f"{chosen_share:.1%}", ha="center", va="bottom", fontsize=9)
+    right.legend(loc="upper right", fontsize=MIN_FONT_SIZE)
+    left.text(0, chosen_share + 0.005, f"{chosen_share:.1%}", ha="center", va="bottom", fontsize=MIN_FONT_SIZE)
     split = ", ".join(f"{role} {role_shares[role]:.1%} (recipe {RECIPE[role]:.0%})" for role in roles)
     return describe(
         figure,

@@ -20,9 +20,28 @@ from matplotlib.figure import Figure
 
 from bertlib.viz.describe import describe
 
-#: Sequential map for weights and probabilities (0 = white), diverging map for signed values.
+#: THE colour convention of every figure, view and text of the course (heatmaps, bars, the neuron
+#: view, and the notebooks' prose): a SIGNED value is red when positive and blue when negative,
+#: white at zero (the diverging map `SIGNED_CMAP`, centred on 0); a non-negative WEIGHT or
+#: probability is blue, darker when larger (the sequential map `WEIGHTS_CMAP`, 0 = white). Bars
+#: follow the maps: `signed_colours` for signed values, `WEIGHT_COLOUR` for weights.
 WEIGHTS_CMAP = "Blues"
 SIGNED_CMAP = "RdBu_r"
+#: The bar colours of that convention, taken from the maps' own ends so that a bar and a heatmap cell
+#: of the same sign look alike.
+POSITIVE_COLOUR = plt.get_cmap(SIGNED_CMAP)(0.85)  # red
+NEGATIVE_COLOUR = plt.get_cmap(SIGNED_CMAP)(0.15)  # blue
+WEIGHT_COLOUR = plt.get_cmap(WEIGHTS_CMAP)(0.7)
+
+#: Readable on a projector: every figure is at least this wide (in pixels at matplotlib's default
+#: 100 dpi, which the notebooks' inline backend uses) and no text is smaller than `MIN_FONT_SIZE`.
+MIN_WIDTH_INCHES = 5.2
+MIN_FONT_SIZE = 10
+
+
+def signed_colours(values: np.ndarray) -> list:
+    """One bar colour per value, by the course's convention: red if positive, blue if negative."""
+    return [NEGATIVE_COLOUR if value < 0 else POSITIVE_COLOUR for value in values]
 
 
 def as_array(values: torch.Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
@@ -98,7 +117,10 @@ def plot_matrix(
     signed = bool((values < 0).any()) if signed is None else signed
     annotate = values.size <= 120 if annotate is None else annotate
     # At least 2 inches high, so that the colour bar stays readable beside a single row.
-    figure, ax = _new_axes(ax, (min(1.0 + 0.45 * values.shape[1], 14), max(0.9 + 0.4 * values.shape[0], 2.0)))
+    # At least MIN_WIDTH_INCHES wide (a 3 × 3 matrix would otherwise be 235 px), room for a
+    # 10-point "-0.50" in each column, and at most 14 inches.
+    width = min(max(1.4 + 0.55 * values.shape[1], MIN_WIDTH_INCHES), 14)
+    figure, ax = _new_axes(ax, (width, max(0.9 + 0.4 * values.shape[0], 2.0)))
     magnitude = np.abs(values)
     limit = float(np.percentile(magnitude, 99) if robust else magnitude.max()) or 1.0
     clipped = bool(robust and magnitude.max() > limit)
@@ -119,7 +141,7 @@ def plot_matrix(
                 "0.00" if text == "-0.00" else text,
                 ha="center",
                 va="center",
-                fontsize=7,
+                fontsize=MIN_FONT_SIZE,
                 color="white" if dark else "black",
             )
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
@@ -178,7 +200,7 @@ def plot_weighted_sum(
         raise ValueError(
             f"Attention weights are probabilities (non-negative, sum 1); these sum to {weights.sum():.4f}."
         )
-    figure, ax = plt.subplots(figsize=(1.6 + 1.1 * len(tokens), 3.2), layout="constrained")
+    figure, ax = plt.subplots(figsize=(max(1.6 + 1.1 * len(tokens), MIN_WIDTH_INCHES + 1), 3.2), layout="constrained")
     positions = np.arange(len(tokens))
     bars = ax.bar(
         positions, weights, color=plt.get_cmap(WEIGHTS_CMAP)(0.3 + 0.7 * weights / weights.max()), edgecolor="black"
@@ -271,10 +293,10 @@ def plot_scores_and_softmax(
     probabilities = raw / raw.sum()
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2), layout="constrained")
     positions = np.arange(len(key_tokens))
-    left.bar(positions, scores, color=["tab:red" if s < 0 else "tab:blue" for s in scores])
+    left.bar(positions, scores, color=signed_colours(scores))  # red positive, blue negative, as the heatmaps
     left.axhline(0, color="black", linewidth=0.8)
     left.set(title=f"score = q·k  (query: {query_token!r})", ylabel="dot product")
-    right.bar(positions, probabilities, color="tab:blue")
+    right.bar(positions, probabilities, color=WEIGHT_COLOUR)
     right.set(title=softmax_title, ylabel="probability", ylim=(0, 1.05))
     for ax in (left, right):
         ax.set_xticks(positions, labels=key_tokens, rotation=45, ha="right")
@@ -349,8 +371,10 @@ def plot_projection_2d(
     for index, group in enumerate(group_names):
         chosen = [i for i in range(len(labels)) if groups is None or groups[i] == group]
         ax.scatter(points[chosen, 0], points[chosen, 1], color=f"C{index}", label=group)
-    for i, label in enumerate(labels):
-        ax.annotate(label, points[i], textcoords="offset points", xytext=(4, 3), fontsize=9)
+    names = [
+        ax.annotate(label, points[i], textcoords="offset points", xytext=(4, 3), fontsize=MIN_FONT_SIZE)
+        for i, label in enumerate(labels)
+    ]
     where = {label: points[i] for i, label in enumerate(labels)}
     for start, end in arrows:
         ax.annotate(
@@ -359,4 +383,47 @@ def plot_projection_2d(
     if groups is not None:
         ax.legend()
     ax.set(xlabel="principal component 1", ylabel="principal component 2", title=title)
+    separate_labels(figure, names)
     return figure
+
+
+def _overlaps(box, others, pad: float) -> bool:
+    return any(
+        box.x0 < o.x1 + pad and o.x0 < box.x1 + pad and box.y0 < o.y1 + pad and o.y0 < box.y1 + pad for o in others
+    )
+
+
+def separate_labels(figure: Figure, labels: Sequence, *, rounds: int = 3) -> None:
+    """Move point labels (annotations placed in offset points) so that no two overprint.
+
+    Two nearly equal points ("dog" and "puppy") would put their labels on top of each other. Each
+    label, in order, keeps its place if it is free; otherwise it takes the first free spot among
+    offsets stepping one line up or down, on the right or the left of its point. Layout can shift
+    the axes after a move, so the check is redone on the laid-out figure a few `rounds`.
+    """
+    for _ in range(rounds):
+        figure.draw_without_rendering()
+        renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+        placed: list = []
+        moved = False
+        for label in labels:
+            box = label.get_window_extent(renderer)
+            if _overlaps(box, placed, pad=1.0):
+                line = box.height * 72 / figure.dpi + 2  # one line of text, in points
+                width = box.width * 72 / figure.dpi
+                candidates = [
+                    (dx, 3 + sign * step * line)
+                    for step in range(1, 2 * len(labels) + 1)
+                    for sign in (1, -1)
+                    for dx in (4, -4 - width)
+                ]
+                start = label.xyann
+                for dx, dy in candidates:
+                    label.xyann = (dx, dy)
+                    box = label.get_window_extent(renderer)
+                    if not _overlaps(box, placed, pad=1.0):
+                        break
+                moved = moved or label.xyann != start
+            placed.append(box)
+        if not moved:
+            return

@@ -267,7 +267,7 @@ WRONG_KINDS = [
         "softmax-returns-int-tensor",
         checks.check_softmax,
         lambda x: x.long(),
-        "softmax — type: it returned a torch.Tensor",
+        "softmax — dtype: it returned a tensor of torch.int64",
     ),
     ("add-norm-returns-int-tensor", checks.check_add_and_norm, lambda x, s, n: (x + s).long(), "dtype torch.int64"),
     (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bertlib.course.checks import ExerciseFailed, ExerciseNotDone, check_align_labels, check_entity_spans
+from bertlib.course.checks import ExerciseFailed, check_align_labels, check_entity_spans
+from bertlib.course.checks.ner import align_labels, entity_spans
 from bertlib.training.metrics import bio_chunks
 
 
@@ -73,6 +74,14 @@ def test_align_labels_accepts_a_tensor():
         (last_piece, "off by one: the label went on each word's LAST piece"),
         (specials_as_outside, r"\[CLS\] and \[SEP\]: \[CLS\] got 0 and \[SEP\] got 0; both must be -100"),
         (one_per_word, "wrong length: got \\d+ labels, one per word"),
+        (
+            lambda tags, counts, labels: align(tags, counts, labels)[1:],
+            r"\[CLS\] and \[SEP\]: got \d+ labels, one short",
+        ),
+        (
+            lambda tags, counts, labels: [x if x == -100 else 0 for x in align(tags, counts, labels)],
+            "values: position \\d+ should be",
+        ),
         (lambda tags, counts, labels: align(tags, counts, labels) + [-100], "wrong length: expected"),
         (
             lambda tags, counts, labels: align(
@@ -89,9 +98,10 @@ def test_align_labels_mistakes_are_named(wrong, message):
         check_align_labels(wrong)
 
 
-def test_align_labels_not_done():
-    with pytest.raises(ExerciseNotDone, match="align_labels is not written yet"):
-        check_align_labels(not_done)
+def test_align_labels_not_done_gives_bertlibs_version(capsys):
+    assert check_align_labels(not_done) is align_labels
+    assert capsys.readouterr().out.startswith("✎ align_labels is not written yet")
+    check_align_labels(align_labels)  # the fallback is a right answer
 
 
 # -- entity_spans ----------------------------------------------------------------------------------
@@ -167,6 +177,7 @@ def test_entity_spans_passes_right_answers(capsys):
         (lambda tags: [(k, s, e - 1) for k, s, e in spans(tags)], "end index: `end` is one past the last word"),
         (lambda tags: [(f"B-{k}", s, e) for k, s, e in spans(tags)], "type names"),
         (lambda tags: spans(tags)[::-1], "order: list the entities in sentence order"),
+        (lambda tags: [(k, s + 1, e + 1) for k, s, e in spans(tags)], "values: got"),
         (lambda tags: {k: (s, e) for k, s, e in spans(tags)}, "type: return a list of"),
     ],
 )
@@ -191,6 +202,7 @@ def test_extending_across_types_is_named_a_stray_inside():
         check_entity_spans(extend_any_type)
 
 
-def test_entity_spans_not_done():
-    with pytest.raises(ExerciseNotDone, match="entity_spans is not written yet"):
-        check_entity_spans(not_done)
+def test_entity_spans_not_done_gives_bertlibs_version(capsys):
+    assert check_entity_spans(not_done) is entity_spans
+    assert capsys.readouterr().out.startswith("✎ entity_spans is not written yet")
+    check_entity_spans(entity_spans)  # the fallback is a right answer

@@ -21,7 +21,7 @@ NOTEBOOKS = notebook_paths(REPO_ROOT / "notebooks")
 WITH_EXERCISES = [path for path in NOTEBOOKS if not path.name.startswith("00_")]
 #: Notebook 00 introduces the machinery with one warm-up exercise; from 01 on each has at least two.
 MIN_EXERCISES = 2
-CHECK_CALL = re.compile(r"^\s*(check_\w+)\((\w+)\)\s*$", flags=re.MULTILINE)
+CHECK_CALL = re.compile(r"^\s*(?:\w+\s*=\s*)?(check_\w+)\((\w+)\)\s*$", flags=re.MULTILINE)
 
 
 def read(path) -> nbformat.NotebookNode:
@@ -37,7 +37,7 @@ def exercise_cells(notebook: nbformat.NotebookNode) -> list[int]:
 
 
 def defined_functions(source: str) -> list[str]:
-    return [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
+    return [node.name for node in ast.parse(source).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
 
 
 def notebook_ids(paths) -> list[str]:
@@ -83,7 +83,10 @@ def test_each_exercise_is_one_function_followed_by_its_check(path):
     for index in exercise_cells(notebook):
         source = cells[index].source
         where = f"{path.name}, cell {index}"
-        assert source.count(BEGIN) == source.count(END) == 1, f"{where}: one solution region per exercise cell"
+        regions = source.count(BEGIN)
+        assert regions == source.count(END) and (regions == 1 or "class " in source), (
+            f"{where}: one solution region per exercise cell (a class may have one in each method)"
+        )
         functions = defined_functions(source)
         assert len(functions) == 1, f"{where}: an exercise cell defines exactly one function, not {functions}"
         following = cells[index + 1] if index + 1 < len(cells) else None

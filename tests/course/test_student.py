@@ -5,7 +5,14 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from bertlib.course.student import blank_solutions, make_student_notebook, write_student_copies
+from bertlib.course.student import (
+    ExerciseLayoutError,
+    blank_solutions,
+    find_exercises,
+    make_student_notebook,
+    solution_regions,
+    write_student_copies,
+)
 
 SOLVED = '''def softmax(x):
     """Turn scores into probabilities."""
@@ -81,3 +88,77 @@ def test_presenter_stylesheet_travels_with_the_copies(tmp_path):
 
     assert (tmp_path / "student" / "rise.css").read_text(encoding="utf-8") == ".reveal { font-size: 20px; }\n"
     write_student_copies(folder, tmp_path / "student")  # its own unchanged copy is no foreign file
+
+
+# -- reading the exercises: find_exercises ----------------------------------------------------------
+
+
+def notebook_of(*sources: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
+
+
+EXERCISE = "def softmax(x):\n    ### BEGIN SOLUTION\n    return x.softmax(-1)\n    ### END SOLUTION\n"
+
+
+def test_an_exercise_is_its_def_and_the_check_cell_after_it():
+    notebook = notebook_of("import torch", EXERCISE, "from m import check_softmax\n\nsoftmax = check_softmax(softmax)")
+    [exercise] = find_exercises(notebook, "02_demo.ipynb")
+    assert (exercise.name, exercise.kind, exercise.cell, exercise.check_cell, exercise.check) == (
+        "softmax",
+        "function",
+        1,
+        2,
+        "check_softmax",
+    )
+
+
+def test_a_class_with_solutions_in_two_methods_is_one_exercise():
+    source = (
+        "class Attention(nn.Module):\n"
+        "    def __init__(self, d):\n        super().__init__()\n"
+        "        ### BEGIN SOLUTION\n        self.query = nn.Linear(d, d)\n        ### END SOLUTION\n\n"
+        "    def forward(self, x):\n"
+        "        ### BEGIN SOLUTION\n        return self.query(x)\n        ### END SOLUTION\n"
+    )
+    [exercise] = find_exercises(notebook_of(source, "Attention = check_attention_module(Attention)"))
+    assert (exercise.name, exercise.kind, exercise.check) == ("Attention", "class", "check_attention_module")
+
+
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        ((EXERCISE, "check_softmax(softmax)"), r"02_demo.ipynb, cell 1 .*`softmax = check_softmax\(softmax\)`"),
+        ((EXERCISE,), r"the next cell must check the exercise"),
+        ((EXERCISE, "# a comment", "softmax = check_softmax(softmax)"), "the next cell must check"),
+        ((EXERCISE, "result = check_softmax(softmax)"), "keep what the check returns"),
+        (("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "x = check_x(x)"), "line 1: .*not inside the body"),
+        (
+            ("class A:\n    ### BEGIN SOLUTION\n    size = 3\n    ### END SOLUTION\n", "A = check_a(A)"),
+            "line 2: .*not inside the body of a function or method",
+        ),
+        ((EXERCISE + "\nprint(softmax(1))", "softmax = check_softmax(softmax)"), "the cell calls softmax itself"),
+        (("def f(:\n    ### BEGIN SOLUTION\n    ### END SOLUTION\n", "f = check_f(f)"), "not valid Python"),
+    ],
+    ids=[
+        "old check form",
+        "no check cell",
+        "a cell in between",
+        "another name",
+        "at top level",
+        "in a class body",
+        "called too early",
+        "syntax error",
+    ],
+)
+def test_an_exercise_a_student_copy_cannot_run_past_is_a_clear_error(cells, message):
+    with pytest.raises(ExerciseLayoutError, match=message):
+        find_exercises(notebook_of(*cells), "02_demo.ipynb")
+
+
+def test_solution_regions_are_what_the_copy_blanks():
+    regions = solution_regions(SOLVED)
+    assert len(regions) == 1 and regions[0].startswith("    ### BEGIN SOLUTION\n")
+    assert regions[0].rstrip("\n").endswith("### END SOLUTION") and "shifted = x" in regions[0]
+    assert (
+        blank_solutions(SOLVED).replace("    # YOUR CODE HERE\n    raise NotImplementedError()\n", regions[0]) == SOLVED
+    )

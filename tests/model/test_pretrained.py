@@ -14,6 +14,7 @@ from bertlib.model import (
     BertForTokenClassification,
     BertModel,
     CheckpointError,
+    load_pretrained,
 )
 
 from .conftest import perturb
@@ -195,3 +196,74 @@ def test_config_overrides_apply_and_a_missing_folder_is_explained(config, tmp_pa
     (tmp_path / "model.safetensors").unlink()
     with pytest.raises(FileNotFoundError, match="neither model.safetensors nor pytorch_model.bin"):
         BertModel.from_pretrained(tmp_path)
+
+
+# ----------------------------------------------------------------------------- load_pretrained: any module, strict
+
+
+class HandBuilt(torch.nn.Module):
+    """A module of one's own with HF BertModel's names (as notebook 05 assembles it)."""
+
+    def __init__(self, config, pooler=True):
+        super().__init__()
+        bert = BertModel(config, add_pooling_layer=pooler)
+        self.embeddings, self.encoder = bert.embeddings, bert.encoder
+        if pooler:
+            self.pooler = bert.pooler
+
+
+def test_load_pretrained_fills_a_module_of_ones_own_strictly(config, tmp_path):
+    saved_model = perturb(BertModel(config))
+    rewrite_weights(
+        saved(saved_model, tmp_path),
+        lambda w: {**w, "embeddings.position_ids": torch.arange(config.max_position_embeddings)[None]},
+    )
+    module = HandBuilt(config)
+    report = load_pretrained(module, tmp_path)
+    assert report.dropped == ("embeddings.position_ids",) and report.new == ()
+    assert all(torch.equal(t, saved_model.state_dict()[k]) for k, t in module.state_dict().items())
+
+
+def test_load_pretrained_names_missing_and_unexpected_keys_and_the_rename(config, tmp_path):
+    module = HandBuilt(config)
+    attention = module.encoder.layer[0].attention.output
+    attention.layer_norm = attention.LayerNorm
+    del attention.LayerNorm
+    with pytest.raises(CheckpointError) as error:
+        load_pretrained(module, saved(BertModel(config), tmp_path))
+    message = str(error.value)
+    assert "Cannot load" in message and "into HandBuilt" in message
+    missing, unexpected = message.split("missing keys: ")[1], message.split("unexpected keys: ")[1]
+    assert missing.startswith("encoder.layer.0.attention.output.layer_norm.")
+    assert unexpected.startswith("encoder.layer.0.attention.output.LayerNorm.")
+    assert "rename `layer_norm` -> `LayerNorm`" in message
+    assert "attention.output.{dense,LayerNorm}" in message  # HF's names, the fix
+    assert "bert." not in message  # in the module's own names, not the canonical ones
+
+
+def test_load_pretrained_strict_uses_every_weight_even_the_pooler(config, tmp_path):
+    directory = saved(BertModel(config), tmp_path)
+    with pytest.raises(CheckpointError, match=r"unexpected keys: pooler.dense.bias, pooler.dense.weight.*strict load"):
+        load_pretrained(HandBuilt(config, pooler=False), directory)
+    report = load_pretrained(HandBuilt(config, pooler=False), directory, strict=False)
+    assert set(report.dropped) == {"pooler.dense.weight", "pooler.dense.bias"}
+
+
+def test_load_pretrained_names_shapes_with_the_linear_layout(config, tmp_path):
+    module = HandBuilt(config)
+    module.encoder.layer[1].intermediate.dense = torch.nn.Linear(config.intermediate_size, config.hidden_size)
+    with pytest.raises(
+        CheckpointError,
+        match=r"encoder.layer.1.intermediate.dense.weight is \(37, 32\) in the checkpoint but \(32, 37\) in the "
+        r"model.*stores its weight as \(out, in\)",
+    ):
+        load_pretrained(module, saved(BertModel(config), tmp_path))
+
+
+def test_load_pretrained_checks_hf_constant_buffers(config, tmp_path):
+    rewrite_weights(
+        saved(BertModel(config), tmp_path),
+        lambda w: {**w, "embeddings.position_ids": torch.arange(config.max_position_embeddings)[None].flip(-1)},
+    )
+    with pytest.raises(CheckpointError, match=r"embeddings.position_ids is not Hugging Face's constant \(0, 1, 2"):
+        load_pretrained(HandBuilt(config), tmp_path)

@@ -7,7 +7,7 @@ import torch
 
 from bertlib.model import BertForPreTraining, BertForSequenceClassification
 from bertlib.training.objectives import LabelObjective, PreTrainingObjective
-from bertlib.training.trainer import History, TrainingConfig, train
+from bertlib.training.trainer import History, Trainer, TrainingConfig, train
 
 from .conftest import classification_examples, pretraining_examples, tiny_config
 
@@ -28,6 +28,16 @@ def test_two_fresh_runs_give_bit_identical_losses():
     first, second = pretrain_losses(quick()), pretrain_losses(quick())
     assert torch.equal(torch.tensor(first.loss), torch.tensor(second.loss))
     assert first.loss[0] != first.loss[-1]  # it trained
+
+
+def test_run_until_pauses_on_the_same_schedule_and_goes_on():
+    whole = pretrain_losses(quick())
+    torch.manual_seed(0)
+    model = BertForPreTraining(tiny_config(hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1))
+    trainer = Trainer(model, pretraining_examples(), PreTrainingObjective(), quick(), evaluate=lambda m: {"x": 1.0})
+    first = list(trainer.run(until=2).loss)
+    assert first == whole.loss[:2] and trainer.history.evaluations == []  # no final evaluation yet
+    assert trainer.run().loss == whole.loss and trainer.history.evaluation_steps == [6]
 
 
 def test_loss_decreases_on_a_learnable_task():

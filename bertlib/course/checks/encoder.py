@@ -1,57 +1,538 @@
-"""Checks for notebook 05's exercises: the residual + LayerNorm block, and counting parameters."""
+"""Checks for notebook 05's exercises: add & norm, the modules of an encoder layer, the stack, and
+counting parameters.
+
+The module exercises are classes with Hugging Face's parameter names. Each check builds the
+student's module and bertlib's (with random, non-trivial weights), copies bertlib's weights into
+the student's by name, as a strict load would, and compares the two on several inputs. When the
+numbers differ, it computes the typical wrong versions from bertlib's own parts (post-LN turned
+pre-LN, a missing residual, ReLU for GELU, ...) and names the one the student's output matches.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from bertlib.course.checks.framework import Checker, exercise_check
+from bertlib.course.checks.framework import Checker, ExerciseFailed, ExerciseNotDone, describe, exercise_check
 from bertlib.model import BertConfig
-from bertlib.model.encoder import EncoderLayer
+from bertlib.model import encoder as bertlib_encoder
+from bertlib.model.attention import padding_mask
+from bertlib.model.pretrained import HF_NAMES, rename_hints
+
+M = TypeVar("M", bound=nn.Module)
+#: Dropout high enough that leaving it on in eval mode cannot go unnoticed.
+_DROPOUT = 0.3
+#: Small activations: there nn.LayerNorm's default eps (1e-5) is far from BERT's 1e-12.
+_SMALL = 1e-3
 
 
-@exercise_check
+def add_and_norm(x: torch.Tensor, sublayer_out: torch.Tensor, layer_norm: nn.LayerNorm) -> torch.Tensor:
+    """bertlib's add & norm (what `DenseAddNorm` does after its projection): LayerNorm(x + sublayer_out)."""
+    return layer_norm(x + sublayer_out)
+
+
+def _config(hidden: int = 16, heads: int = 4, intermediate: int = 24, layers: int = 2) -> BertConfig:
+    """A tiny config with dropout on (so that leaving it on in eval mode shows)."""
+    return BertConfig(
+        vocab_size=50,
+        hidden_size=hidden,
+        num_attention_heads=heads,
+        intermediate_size=intermediate,
+        num_hidden_layers=layers,
+        max_position_embeddings=16,
+        hidden_dropout_prob=_DROPOUT,
+        attention_probs_dropout_prob=_DROPOUT,
+    )
+
+
+def _own_rng(check: Callable[..., None]) -> Callable[..., None]:
+    """Run a check from seed 0 without touching the notebook's random numbers (the copy of a
+    notebook must draw the same numbers after the check whether the exercise is written or not)."""
+
+    @functools.wraps(check)
+    def seeded(*args: Any, **kwargs: Any) -> None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            check(*args, **kwargs)
+
+    return seeded
+
+
+def _reference(module: M) -> M:
+    """bertlib's module with random weights everywhere (no zero bias, no unit LayerNorm to hide a
+    mix-up), in eval mode."""
+    with torch.no_grad():
+        for parameter in module.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.5)
+    return module.eval()
+
+
+def _padding(lengths: list[int], length: int) -> torch.Tensor:
+    """The additive (B, 1, 1, T) mask of sequences of `lengths` padded to `length`."""
+    return padding_mask((torch.arange(length)[None, :] < torch.tensor(lengths)[:, None]).long())
+
+
+class ModuleChecker(Checker):
+    """A Checker for an nn.Module exercise: `build` makes the student's module (via `call`, one
+    case each) and fills it with bertlib's weights by name; `run` calls its forward."""
+
+    def build(self, args: tuple, reference: nn.Module, case: str) -> nn.Module:
+        """The student's module built from `args`, with `reference`'s weights, in eval mode."""
+        module = self.call(*args, case=case)
+        self.expect(
+            isinstance(module, nn.Module),
+            "type",
+            f"{self.exercise}(...) built {describe(module)}; the class should subclass nn.Module",
+            case,
+        )
+        _expect_same_names(self, module, reference, case)
+        module.load_state_dict(reference.state_dict())
+        return module.eval()
+
+    def run(self, module: nn.Module, *args: Any, case: str) -> Any:
+        """Call the student's module's forward on one case, with the same friendly errors as `call`."""
+        self.last_case, self.last_result = case, None
+        try:
+            self.last_result = module(*args)
+            return self.last_result
+        except NotImplementedError:
+            raise ExerciseNotDone(self.exercise) from None
+        except Exception as error:
+            raise ExerciseFailed(
+                f"{self.exercise}.forward raised {type(error).__name__}: {error} (case: {case})."
+            ) from error
+
+    def hidden(self, result: Any, case: str) -> torch.Tensor:
+        """The (B, T, H) tensor inside a LayerOutput, or a "type" mistake."""
+        self.expect(
+            isinstance(getattr(result, "hidden", None), torch.Tensor),
+            "type",
+            f"forward returned {describe(result)}; return LayerOutput(hidden=...) as bertlib's modules do",
+            case,
+        )
+        return result.hidden
+
+
+def _expect_same_names(check: Checker, module: nn.Module, reference: nn.Module, case: str) -> None:
+    """The student's keys and shapes are bertlib's (= Hugging Face's), or the strict load's report, named."""
+    ours, theirs = module.state_dict(), reference.state_dict()
+    missing = [k for k in ours if k not in theirs]  # what load_state_dict(strict=True) calls them
+    unexpected = [k for k in theirs if k not in ours]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing keys {_few(missing)} (your module has them, the weights do not)")
+        if unexpected:
+            parts.append(f"unexpected keys {_few(unexpected)} (the weights have them, your module does not)")
+        renames = rename_hints(missing, unexpected)
+        hint = f"; rename {', '.join(renames)}" if renames else ""
+        tops = {key.split(".")[0] for key in ours}  # the module's own attributes
+        in_a_list = [k for k in unexpected if re.search(r"\.\d+\.", k) and k.split(".")[0] not in tops]
+        if any(k.endswith(".bias") and k.removesuffix("bias") + "weight" in ours for k in unexpected):
+            hint += "; nn.Linear(..., bias=False) drops the bias, and BERT's linear layers have one: leave bias on"
+        if in_a_list and not renames:
+            hint += "; a plain Python list hides its layers from PyTorch: keep them in an nn.ModuleList"
+        elif not ours:
+            hint += (
+                "; your module has no parameters at all: call super().__init__() first, then assign the "
+                "layers as attributes (self.dense = nn.Linear(...))"
+            )
+        check.fail(
+            "parameter names",
+            f"a strict load of Hugging Face's weights reports {' and '.join(parts)}{hint}. HF's names: {HF_NAMES}",
+            case,
+        )
+    for key, tensor in ours.items():
+        want = tuple(theirs[key].shape)
+        check.expect(
+            tuple(tensor.shape) == want,
+            "shape",
+            f"{key} has shape {tuple(tensor.shape)} but should have {want}; nn.Linear(in, out) maps in -> out and "
+            "stores its weight as (out, in)",
+            case,
+        )
+    tensors = list(ours.values())
+    check.expect(
+        len({t.data_ptr() for t in tensors}) == len(tensors),
+        "shared weights",
+        "some layers share one set of weights (e.g. [EncoderLayer(config)] * n repeats ONE layer); build a "
+        "new one for each: nn.ModuleList(EncoderLayer(config) for _ in range(n))",
+        case,
+    )
+
+
+def _few(keys: list[str], shown: int = 4) -> str:
+    """The first `shown` keys, and how many more."""
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return ", ".join(keys[:shown]) + more
+
+
+def _expect_deterministic(check: ModuleChecker, module: nn.Module, args: tuple, first: Any, case: str) -> None:
+    """In eval mode a second run gives the same numbers; otherwise dropout is still on."""
+    again = check.run(module, *args, case=case)
+    a, b = (getattr(r, "hidden", getattr(r, "last_hidden_state", r)) for r in (first, again))
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape:
+        check.expect(
+            torch.equal(a, b),
+            "dropout not turned off in eval",
+            "two runs in eval mode gave different numbers; use an nn.Dropout module (self.dropout = "
+            "nn.Dropout(config.hidden_dropout_prob)), which .eval() turns off, not F.dropout(x, p), which "
+            "drops whatever the mode",
+            case,
+        )
+
+
+def _expect_right(
+    check: Checker,
+    got: Any,
+    right: torch.Tensor,
+    mistakes: dict[str, tuple[torch.Tensor, str]],
+    case: str,
+    atol: float = 1e-5,
+) -> None:
+    """`got` is `right`; if not, the mistake whose output it matches (name -> (output, hint)) is named."""
+    check.expect_tensor_kind(got, tuple(right.shape), case)
+    check.expect(
+        got.is_floating_point(),
+        "dtype",
+        f"it returned {describe(got)}; the result of a LayerNorm or a linear layer is float",
+        case,
+    )
+    check.expect_shape(got, tuple(right.shape), case)
+    if torch.allclose(got, right, atol=atol, rtol=0):
+        return
+    for name, (wrong, hint) in mistakes.items():
+        if wrong.shape == got.shape and torch.allclose(got, wrong, atol=atol, rtol=0):
+            check.fail(name, hint, case)
+    check.expect_close(got, right, case, atol=atol)
+
+
+# ----------------------------------------------------------------------------------------- add & norm
+
+
+@exercise_check(fallback=add_and_norm)
+@_own_rng
 def check_add_and_norm(add_and_norm: Callable[[torch.Tensor, torch.Tensor, nn.LayerNorm], torch.Tensor]) -> None:
     """add_and_norm(x, sublayer_out, layer_norm) -> LayerNorm(x + sublayer_out), BERT's post-LN order."""
     check = Checker("add_and_norm", add_and_norm)
-    generator = torch.Generator().manual_seed(0)
-    x, sublayer_out = torch.randn(2, 3, 8, generator=generator), torch.randn(2, 3, 8, generator=generator)
-    layer_norm = nn.LayerNorm(8)
-    with torch.no_grad():  # a LayerNorm that is not the identity, so that forgetting it shows
-        layer_norm.weight.uniform_(0.5, 1.5, generator=generator)
-        layer_norm.bias.uniform_(-0.5, 0.5, generator=generator)
-    case = "x and sublayer_out of shape (2, 3, 8)"
-    got = check.expect_tensor(check.call(x, sublayer_out, layer_norm, case=case), case)
-    check.expect_shape(got, (2, 3, 8), case)
-    pre_ln = x + layer_norm(sublayer_out)
-    check.expect(
-        not torch.allclose(got, pre_ln, atol=1e-5),
-        "order",
-        "that is pre-LN (x + LayerNorm(sublayer)); BERT adds first, then normalises",
-        case,
-    )
-    check.expect_close(got, layer_norm(x + sublayer_out), case, hint="LayerNorm(x + sublayer_out)")
+    for shape, scale in [((2, 3, 8), 1.0), ((1, 5, 16), 1.0), ((4, 1, 8), 30.0)]:
+        case = f"x and sublayer_out of shape {shape}" + (f", values of size {scale:g}" if scale != 1 else "")
+        x, sublayer_out = torch.randn(shape) * scale, torch.randn(shape) * scale
+        layer_norm = nn.LayerNorm(shape[-1], eps=1e-12)
+        with torch.no_grad():  # a LayerNorm that is not the identity, so that forgetting it shows
+            layer_norm.weight.uniform_(0.5, 1.5)
+            layer_norm.bias.uniform_(-0.5, 0.5)
+        got = check.call(x.clone(), sublayer_out.clone(), layer_norm, case=case)
+        with torch.no_grad():
+            mistakes = {
+                "the LayerNorm before the residual": (
+                    x + layer_norm(sublayer_out),
+                    "x + LayerNorm(sublayer_out) normalises the sublayer alone (as pre-LN models do); BERT is "
+                    "post-LN: it adds first, then normalises the sum",
+                ),
+                "missing residual": (
+                    layer_norm(sublayer_out),
+                    "LayerNorm(sublayer_out) drops x; the residual connection adds x back before normalising",
+                ),
+                "missing LayerNorm": (x + sublayer_out, "the sum must go through layer_norm"),
+                "normalised the wrong tensor": (
+                    layer_norm(x) + sublayer_out,
+                    "LayerNorm(x) + sublayer_out normalises the input; normalise the sum x + sublayer_out",
+                ),
+            }
+            _expect_right(check, got, layer_norm(x + sublayer_out), mistakes, case)
     check.done()
 
 
-@exercise_check
+# ------------------------------------------------------------------------- the modules of an encoder layer
+
+
+@exercise_check(fallback=bertlib_encoder.DenseAddNorm)
+@_own_rng
+def check_dense_add_norm(dense_add_norm: type[nn.Module]) -> None:
+    """DenseAddNorm(in_features, config): forward(x, residual) -> LayerNorm(residual + Dropout(dense(x)))."""
+    check = ModuleChecker("DenseAddNorm", dense_add_norm)
+    cases = [
+        (16, _config(), (2, 3), 1.0, "after attention: in_features = hidden = 16, x of shape (2, 3, 16)"),
+        (24, _config(), (1, 5), 1.0, "after the feed-forward: in_features = intermediate = 24, x of shape (1, 5, 24)"),
+        (16, _config(hidden=8, heads=2), (3, 2), _SMALL, "hidden 8, small activations (about 0.001)"),
+    ]
+    for in_features, config, (batch, length), scale, case in cases:
+        reference = _reference(bertlib_encoder.DenseAddNorm(in_features, config))
+        with torch.no_grad():  # with everything small, BERT's eps 1e-12 and nn.LayerNorm's 1e-5 differ
+            reference.dense.bias.mul_(scale)
+        module = check.build((in_features, config), reference, case)
+        x = torch.randn(batch, length, in_features) * scale
+        residual = torch.randn(batch, length, config.hidden_size) * scale
+        got = check.run(module, x.clone(), residual.clone(), case=case)
+        _expect_deterministic(check, module, (x, residual), got, case)
+        with torch.no_grad():
+            projected, norm = reference.dense(x), reference.LayerNorm
+            mistakes = {
+                "the LayerNorm before the residual": (
+                    residual + norm(projected),
+                    "residual + LayerNorm(dense(x)) normalises before adding; BERT (post-LN) adds the residual, "
+                    "then normalises the sum",
+                ),
+                "missing residual": (norm(projected), "add the residual before the LayerNorm"),
+                "missing LayerNorm": (residual + projected, "the sum must go through self.LayerNorm"),
+                "LayerNorm eps": (
+                    F.layer_norm(residual + projected, norm.normalized_shape, norm.weight, norm.bias, eps=1e-5),
+                    "nn.LayerNorm's default eps is 1e-5; BERT's is config.layer_norm_eps (1e-12): "
+                    "nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)",
+                ),
+            }
+            _expect_right(check, got, reference(x, residual), mistakes, case)
+    case = "training mode: dropout must drop"
+    module.train()
+    first, second = (check.run(module, x, residual, case=case) for _ in range(2))
+    check.expect(
+        isinstance(first, torch.Tensor) and not torch.equal(first, second),
+        "missing dropout",
+        "in training mode two runs gave the same numbers; apply self.dropout to dense(x) before adding",
+        case,
+    )
+    check.done()
+
+
+@exercise_check(fallback=bertlib_encoder.AttentionBlock)
+@_own_rng
+def check_attention_block(attention_block: type[nn.Module]) -> None:
+    """AttentionBlock(config): forward(x, mask) -> LayerOutput(hidden = LayerNorm(x + Dropout(dense(MHA(x)))))."""
+    check = ModuleChecker("AttentionBlock", attention_block)
+    cases = [
+        (_config(), (2, 4), None, "hidden 16, 4 heads, x of shape (2, 4, 16), no padding"),
+        (_config(), (2, 5), [5, 2], "hidden 16, 4 heads, sequences of 5 and 2 tokens padded to 5"),
+        (_config(hidden=12, heads=3), (3, 3), [3, 1, 2], "hidden 12, 3 heads, padded batch of 3"),
+    ]
+    for config, (batch, length), lengths, case in cases:
+        reference = _reference(bertlib_encoder.AttentionBlock(config))
+        module = check.build((config,), reference, case)
+        x = torch.randn(batch, length, config.hidden_size)
+        mask = None if lengths is None else _padding(lengths, length)
+        result = check.run(module, x.clone(), mask, case=case)
+        _expect_deterministic(check, module, (x, mask), result, case)
+        got = check.hidden(result, case)
+        with torch.no_grad():
+            out = reference.output
+            context = reference.self(x, mask).context  # (B, T, H)
+            projected = out.dense(context)
+            pre_ln = x + out.dense(reference.self(out.LayerNorm(x), mask).context)
+            mistakes = {
+                "pre-LN instead of post-LN": (
+                    pre_ln,
+                    "x + dense(MHA(LayerNorm(x))) normalises the sublayer's input (pre-LN); BERT is post-LN: "
+                    "LayerNorm(x + dense(MHA(x)))",
+                ),
+                "the LayerNorm before the residual": (
+                    x + out.LayerNorm(projected),
+                    "x + LayerNorm(dense(...)): add the residual x first, then normalise (self.output does both)",
+                ),
+                "missing residual": (out.LayerNorm(projected), "self.output(context, x) adds x back: pass x"),
+                "missing output projection": (
+                    out.LayerNorm(x + context),
+                    "the heads' context goes through self.output's dense layer before the residual",
+                ),
+                "wrong residual": (
+                    out.LayerNorm(context + projected),
+                    "the residual is the block's input x, not the attention's context",
+                ),
+                "mask not passed on": (
+                    reference(x, None).hidden,
+                    "pass the mask on to self.self(x, mask), or padding tokens get attention",
+                ),
+            }
+            _expect_right(check, got, reference(x, mask).hidden, mistakes, case)
+    check.done()
+
+
+@exercise_check(fallback=bertlib_encoder.Intermediate)
+@_own_rng
+def check_intermediate(intermediate: type[nn.Module]) -> None:
+    """Intermediate(config): forward(x) -> GELU(dense(x)), widening (B, T, H) to (B, T, intermediate_size)."""
+    check = ModuleChecker("Intermediate", intermediate)
+    for config, shape in [
+        (_config(), (2, 3)),
+        (_config(hidden=8, heads=2, intermediate=32), (1, 6)),
+        (_config(), (4, 1)),
+    ]:
+        size = (*shape, config.hidden_size)
+        case = f"hidden {config.hidden_size} -> intermediate {config.intermediate_size}, x of shape {size}"
+        reference = _reference(bertlib_encoder.Intermediate(config))
+        module = check.build((config,), reference, case)
+        x = torch.randn(*shape, config.hidden_size) * 2
+        got = check.run(module, x.clone(), case=case)
+        with torch.no_grad():
+            widened = reference.dense(x)  # (B, T, intermediate_size)
+            mistakes = {
+                "ReLU instead of GELU": (F.relu(widened), "BERT's activation is GELU (F.gelu or nn.GELU()), not ReLU"),
+                "tanh-approximate GELU": (
+                    F.gelu(widened, approximate="tanh"),
+                    "BERT's GELU is the exact one, x·Φ(x): F.gelu(x) without approximate='tanh'",
+                ),
+                "missing activation": (widened, "apply GELU to dense(x): without it the feed-forward is linear"),
+            }
+            _expect_right(check, got, reference(x), mistakes, case)
+    check.done()
+
+
+@exercise_check(fallback=bertlib_encoder.EncoderLayer)
+@_own_rng
+def check_encoder_layer(encoder_layer: type[nn.Module]) -> None:
+    """EncoderLayer(config): forward(x, mask) -> LayerOutput: the attention block, then the feed-forward."""
+    check = ModuleChecker("EncoderLayer", encoder_layer)
+    cases = [
+        (_config(), (2, 4), None, "hidden 16, 4 heads, x of shape (2, 4, 16), no padding"),
+        (_config(), (2, 5), [5, 3], "hidden 16, 4 heads, sequences of 5 and 3 tokens padded to 5"),
+        (_config(hidden=12, heads=2, intermediate=40), (3, 3), [3, 1, 2], "hidden 12, intermediate 40, padded"),
+    ]
+    for config, (batch, length), lengths, case in cases:
+        reference = _reference(bertlib_encoder.EncoderLayer(config))
+        module = check.build((config,), reference, case)
+        x = torch.randn(batch, length, config.hidden_size)
+        mask = None if lengths is None else _padding(lengths, length)
+        result = check.run(module, x.clone(), mask, case=case)
+        _expect_deterministic(check, module, (x, mask), result, case)
+        got = check.hidden(result, case)
+        with torch.no_grad():
+            attention, out = reference.attention, reference.output
+            a = attention(x, mask).hidden  # (B, T, H)
+            ffn = out.dense(reference.intermediate(a))  # (B, T, H)
+            pre_a = x + attention.output.dense(attention.self(attention.output.LayerNorm(x), mask).context)
+            pre_ln = pre_a + out.dense(reference.intermediate(out.LayerNorm(pre_a)))
+            mistakes = {
+                "pre-LN instead of post-LN": (
+                    pre_ln,
+                    "each sublayer normalised its input and added the residual unnormalised (pre-LN); BERT "
+                    "is post-LN: y = LayerNorm(a + FFN(a))",
+                ),
+                "the LayerNorm before the residual": (
+                    a + out.LayerNorm(ffn),
+                    "a + LayerNorm(FFN(a)): add the residual a first, then normalise (self.output does both)",
+                ),
+                "missing residual": (out.LayerNorm(ffn), "self.output(widened, a) adds a back: pass a"),
+                "wrong residual": (
+                    out.LayerNorm(x + ffn),
+                    "the feed-forward's residual is the attention block's output a, not the layer's input x",
+                ),
+                "ReLU instead of GELU": (
+                    out.LayerNorm(a + out.dense(F.relu(reference.intermediate.dense(a)))),
+                    "the feed-forward's activation is GELU: use self.intermediate, which applies it",
+                ),
+                "attention block skipped": (
+                    out.LayerNorm(x + out.dense(reference.intermediate(x))),
+                    "the feed-forward reads the attention block's output a = self.attention(x, mask).hidden",
+                ),
+                "mask not passed on": (
+                    reference(x, None).hidden,
+                    "pass the mask on: self.attention(x, mask)",
+                ),
+            }
+            _expect_right(check, got, reference(x, mask).hidden, mistakes, case)
+    check.done()
+
+
+@exercise_check(fallback=bertlib_encoder.Encoder)
+@_own_rng
+def check_encoder(encoder: type[nn.Module]) -> None:
+    """Encoder(config): forward(x, mask) -> EncoderOutput(last_hidden_state, hidden_states): L layers in a stack."""
+    check = ModuleChecker("Encoder", encoder)
+    cases = [
+        (_config(layers=1), (2, 4), None, "1 layer, x of shape (2, 4, 16), no padding"),
+        (_config(layers=3), (2, 5), [5, 2], "3 layers, sequences of 5 and 2 tokens padded to 5"),
+        (_config(hidden=8, heads=2, layers=2), (3, 3), [3, 1, 2], "2 layers of hidden 8, padded batch of 3"),
+    ]
+    for config, (batch, length), lengths, case in cases:
+        reference = _reference(bertlib_encoder.Encoder(config))
+        module = check.build((config,), reference, case)
+        x = torch.randn(batch, length, config.hidden_size)
+        mask = None if lengths is None else _padding(lengths, length)
+        result = check.run(module, x.clone(), mask, case=case)
+        _expect_deterministic(check, module, (x, mask), result, case)
+        check.expect(
+            isinstance(getattr(result, "last_hidden_state", None), torch.Tensor)
+            and isinstance(getattr(result, "hidden_states", None), tuple),
+            "type",
+            f"forward returned {describe(result)}; return EncoderOutput(last_hidden_state=..., "
+            "hidden_states=tuple(states))",
+            case,
+        )
+        layers, states = config.num_hidden_layers, result.hidden_states
+        check.expect(
+            len(states) == layers + 1,
+            "hidden states",
+            f"hidden_states has {len(states)} tensors; it needs {layers + 1}: the input, then each layer's output",
+            case,
+        )
+        with torch.no_grad():
+            want = reference(x, mask)
+            mistakes = {
+                "every layer reads the input": (
+                    reference.layer[-1](x, mask).hidden,
+                    "each layer must read the output of the layer below it, not the embeddings x",
+                ),
+                "mask not passed on": (reference(x, None).last_hidden_state, "pass the mask to every layer"),
+            }
+            _expect_right(check, result.last_hidden_state, want.last_hidden_state, mistakes, case)
+            for index, (got_state, want_state) in enumerate(zip(states, want.hidden_states, strict=True)):
+                check.expect_close(
+                    got_state,
+                    want_state,
+                    case,
+                    kind="hidden states",
+                    hint=f"hidden_states[{index}] should be "
+                    + ("the input x" if index == 0 else f"the output of layer {index - 1}"),
+                )
+    check.done()
+
+
+# --------------------------------------------------------------------------------------- counting
+
+
+def _layer_parameters(hidden: int, intermediate: int) -> int:
+    """bertlib's count: the parameters of one EncoderLayer of these sizes, built on the meta device."""
+    config = BertConfig(hidden_size=hidden, num_attention_heads=1, intermediate_size=intermediate)
+    with torch.device("meta"):  # shapes only: nothing is allocated
+        return sum(p.numel() for p in bertlib_encoder.EncoderLayer(config).parameters())
+
+
+@exercise_check(fallback=_layer_parameters)
 def check_layer_parameter_count(count_layer_parameters: Callable[[int, int], int]) -> None:
     """count_layer_parameters(hidden_size, intermediate_size) -> parameters of one encoder layer."""
     check = Checker("count_layer_parameters", count_layer_parameters)
-    for hidden, heads in [(768, 12), (128, 2), (384, 12)]:
-        config = BertConfig(hidden_size=hidden, num_attention_heads=heads, intermediate_size=4 * hidden)
-        want = sum(p.numel() for p in EncoderLayer(config).parameters())
+    for hidden in [768, 128, 384]:
+        want = _layer_parameters(hidden, 4 * hidden)
         case = f"hidden {hidden}, intermediate {4 * hidden}"
         got = check.call(hidden, 4 * hidden, case=case)
         check.expect(isinstance(got, int), "type", f"return an int, not {type(got).__name__}", case)
-        check.expect(
-            got == want,
-            "values",
-            f"expected {want:,}, got {got:,} (off by {got - want:+,}); count "
-            "Q, K, V and the output projection (weights and biases), two LayerNorms (weight and bias "
-            "each), and the feed-forward's two linear layers",
-            case,
+        intermediate = 4 * hidden
+        known = {  # how far off a typical miscount is -> (the mistake, what to count)
+            -(5 * hidden + intermediate): ("forgot the biases", "Q, K, V and W_o have H each, W_1 has 4H, W_2 has H"),
+            -4 * hidden: (
+                "forgot the LayerNorms",
+                "two of them, with a scale γ and a shift β of H numbers each (or else the four attention "
+                "biases, which are 4H too)",
+            ),
+            -2 * hidden: (
+                "counted one LayerNorm",
+                "there are two (after attention, after the feed-forward), γ and β each",
+            ),
+            -(hidden * hidden + hidden): ("forgot the output projection W_o", "it is H x H, plus a bias of H"),
+            -(hidden + intermediate): ("forgot the feed-forward's biases", "4H for W_1, H for W_2"),
+        }
+        kind, hint = known.get(
+            got - want,
+            (
+                "values",
+                "count Q, K, V and the output projection (weights and biases), two LayerNorms (weight and bias "
+                "each), and the feed-forward's two linear layers (weights and biases)",
+            ),
         )
+        check.expect(got == want, kind, f"expected {want:,}, got {got:,} (off by {got - want:+,}); {hint}", case)
     check.done()

@@ -18,11 +18,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ExerciseNotDone(NotImplementedError):
-    """The student's function still raises NotImplementedError (a fresh student copy)."""
+    """The student's function still raises NotImplementedError (a fresh student copy).
+
+    `exercise_check` catches it and hands back bertlib's version; it never reaches a notebook.
+    """
+
+    def __init__(self, exercise: str):
+        super().__init__(f"{exercise} is not written yet.")
+        self.exercise = exercise
 
 
 class ExerciseFailed(AssertionError):
     """The student's function ran, but one of the cases shows a mistake."""
+
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows it: the message alone, in red, since the traceback would only lead
+        through the check's code, not to the student's mistake."""
+        return [f"\x1b[31mExerciseFailed\x1b[0m: {self}"]
 
 
 #: The Checker of the check now running, so that `exercise_check` can say what the student's
@@ -41,35 +53,53 @@ def describe(value: Any) -> str:
     return f"{type(value).__name__} {text}"
 
 
-def exercise_check(check: F) -> F:
-    """Decorator for every `check_*`: when the student's function returns something of the wrong
-    kind and the check's own code trips over it (a list where a tensor belongs, an int tensor in a
-    float comparison), the student gets ExerciseFailed saying what their function returned and what
-    the exercise asks for, instead of a crash inside bertlib."""
+def exercise_check(fallback: Any) -> Callable[[F], F]:
+    """Decorator for every `check_*`, given bertlib's own version of the exercise (`fallback`).
 
-    @functools.wraps(check)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        token = _running.set(None)
-        try:
-            return check(*args, **kwargs)
-        except (ExerciseFailed, ExerciseNotDone):
-            raise
-        except Exception as error:
-            checker = _running.get()
-            if checker is None or not checker.cases:
-                raise  # before the student's code ran: not about what it returned
-            wanted = (check.__doc__ or "").strip().splitlines()[0].rstrip(".") if check.__doc__ else ""
-            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            raise ExerciseFailed(
-                f"{checker.exercise} — type: it returned {describe(checker.last_result)}, which the check "
-                f"cannot use ({type(error).__name__}: {detail})"
-                + (f"; it should be: {wanted}" if wanted else "")
-                + f" (case: {checker.last_case})."
-            ) from error
-        finally:
-            _running.reset(token)
+    The decorated check returns what the notebook should use from then on, so that a cell reads
+    `softmax = check_softmax(softmax)`:
+    - every case passes: it prints "✔ ..." and returns the student's function (or class);
+    - the exercise is not written yet (a fresh student copy): it prints one friendly line and
+      returns `fallback`, so that "Run All" goes on to the last cell with bertlib's version;
+    - a case shows a mistake: it raises ExerciseFailed, which a notebook shows as its message
+      alone, without a traceback through this module.
 
-    return guarded  # type: ignore[return-value]
+    When the student's function returns something of the wrong kind and the check's own code trips
+    over it (a list where a tensor belongs), the student gets ExerciseFailed saying what their
+    function returned and what the exercise asks for, instead of a crash inside bertlib.
+    """
+
+    def decorate(check: F) -> F:
+        @functools.wraps(check)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            token = _running.set(None)
+            try:
+                check(*args, **kwargs)
+                return args[0] if args else next(iter(kwargs.values()))
+            except ExerciseNotDone as not_done:
+                print(f"✎ {not_done.exercise} is not written yet: until it is, this notebook uses bertlib's version.")
+                return fallback
+            except ExerciseFailed:
+                raise
+            except Exception as error:
+                checker = _running.get()
+                if checker is None or not checker.cases:
+                    raise  # before the student's code ran: not about what it returned
+                wanted = (check.__doc__ or "").strip().splitlines()[0].rstrip(".") if check.__doc__ else ""
+                detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+                raise ExerciseFailed(
+                    f"{checker.exercise} — type: it returned {describe(checker.last_result)}, which the check "
+                    f"cannot use ({type(error).__name__}: {detail})"
+                    + (f"; it should be: {wanted}" if wanted else "")
+                    + f" (case: {checker.last_case})."
+                ) from error
+            finally:
+                _running.reset(token)
+
+        guarded.fallback = fallback  # type: ignore[attr-defined]  # what an unwritten exercise gets
+        return guarded  # type: ignore[return-value]
+
+    return decorate
 
 
 class Checker:
@@ -96,10 +126,7 @@ class Checker:
             self.last_result = self.function(*args, **kwargs)
             return self.last_result
         except NotImplementedError:
-            raise ExerciseNotDone(
-                f"{self.exercise} is not written yet: replace `raise NotImplementedError()` in the "
-                "exercise cell with your code, run that cell, then run this check again."
-            ) from None
+            raise ExerciseNotDone(self.exercise) from None
         except Exception as error:
             raise ExerciseFailed(f"{self.exercise} raised {type(error).__name__}: {error} (case: {case}).") from error
 

@@ -20,7 +20,7 @@ from bertlib.assets import course_tokenizer
 from bertlib.course.checks.framework import Checker, exercise_check
 from bertlib.data.examples import NerExample
 from bertlib.data.external import CONLL2003_LABELS
-from bertlib.data.features import token_classification_features
+from bertlib.data.features import first_piece_labels, token_classification_features
 from bertlib.data.tasks import NER_LABELS
 from bertlib.tokenization import IGNORE_INDEX, BertTokenizer
 from bertlib.training.metrics import bio_chunks
@@ -94,7 +94,14 @@ def _last_piece(tag_ids: Sequence[int], counts: Sequence[int]) -> list[int]:
     return out + [IGNORE_INDEX]
 
 
-@exercise_check
+def align_labels(tags: Sequence[str], pieces_per_word: Sequence[int], labels: Sequence[str]) -> list[int]:
+    """bertlib's version of the exercise: `first_piece_labels` for words of `pieces_per_word` pieces,
+    between [CLS] and [SEP]."""
+    word_ids = [None, *(word for word, count in enumerate(pieces_per_word) for _ in range(count)), None]
+    return first_piece_labels(word_ids, [list(labels).index(tag) for tag in tags])
+
+
+@exercise_check(fallback=align_labels)
 def check_align_labels(align_labels: Callable[[Sequence[str], Sequence[int], Sequence[str]], Any]) -> None:
     """align_labels(tags, pieces_per_word, labels) -> one label id per piece of `[CLS] pieces [SEP]`:
     each word's id (its index in `labels`) on its first piece, -100 on every other piece and on
@@ -228,7 +235,12 @@ def _as_spans(result: Any) -> list[tuple] | None:
     return spans
 
 
-@exercise_check
+def entity_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """bertlib's version of the exercise: `bio_chunks`'s entities as (type, start, end) tuples."""
+    return [(chunk.type, chunk.start, chunk.end) for chunk in bio_chunks(tags)]
+
+
+@exercise_check(fallback=entity_spans)
 def check_entity_spans(entity_spans: Callable[[Sequence[str]], Any]) -> None:
     """entity_spans(tags) -> [(type, start, end), ...] in sentence order, `end` one past the last
     word; an I- that does not continue an entity of its type starts a new one (as `bio_chunks`)."""

@@ -2,7 +2,10 @@
 confusion matrix that says which mistakes a sentiment classifier makes.
 
 The reference answers are bertlib's own: `BertModel`'s pooler (model/bert.py) with
-`BertForSequenceClassification`'s classifier, and `training.metrics.confusion_matrix`.
+`BertForSequenceClassification`'s classifier, and `training.metrics.confusion_matrix`; each check
+falls back to it while the exercise is not written yet. Each check has at least three cases and
+names the typical mistakes: a prediction per token, the wrong token pooled, a missing tanh or
+pooler, and a confusion matrix on its side or too small.
 """
 
 from __future__ import annotations
@@ -14,7 +17,22 @@ import torch
 from torch import nn
 
 from bertlib.course.checks.framework import Checker, exercise_check
+from bertlib.model.bert import Pooler
 from bertlib.training.metrics import confusion_matrix
+
+
+class _PoolerAround(Pooler):
+    """bertlib's Pooler, tanh(dense(h_[CLS])), around a given dense layer."""
+
+    def __init__(self, dense: nn.Linear):
+        nn.Module.__init__(self)  # Pooler's own __init__ would make a fresh dense layer from a config
+        self.dense = dense
+
+
+def classification_logits(hidden: torch.Tensor, pooler: nn.Linear, classifier: nn.Linear) -> torch.Tensor:
+    """bertlib's version of the exercise: bertlib's `Pooler` with `pooler` as its dense layer, then
+    `classifier`, as `BertForSequenceClassification` reads the [CLS] vector (B, T, H) -> (B, C)."""
+    return classifier(_PoolerAround(pooler)(hidden))
 
 
 def _linear(in_features: int, out_features: int, generator: torch.Generator) -> nn.Linear:
@@ -25,7 +43,7 @@ def _linear(in_features: int, out_features: int, generator: torch.Generator) -> 
     return layer
 
 
-@exercise_check
+@exercise_check(fallback=classification_logits)
 def check_classification_head(
     classification_logits: Callable[[torch.Tensor, nn.Linear, nn.Linear], torch.Tensor],
 ) -> None:
@@ -88,7 +106,7 @@ def _as_table(result: Any) -> list[list[int]] | None:
     return None
 
 
-@exercise_check
+@exercise_check(fallback=confusion_matrix)
 def check_confusion_matrix(
     confusion: Callable[[Sequence[int], Sequence[int], int], Any],
 ) -> None:

@@ -9,7 +9,12 @@ import torch
 from bertlib.course.checks.framework import Checker, exercise_check
 
 
-@exercise_check
+def dot_product(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """bertlib's version of the exercise: u · v for two vectors of length d, a 0-dimensional tensor."""
+    return torch.dot(u, v)
+
+
+@exercise_check(fallback=dot_product)
 def check_dot_product(dot_product: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
     """dot_product(u (d,), v (d,)) -> a 0-dimensional tensor: Σ_i u_i · v_i."""
     check = Checker("dot_product", dot_product)
