@@ -8,12 +8,14 @@ outputs, plots included) and drops what changes from run to run or machine to ma
 from __future__ import annotations
 
 import copy
+import html
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from tqdm import tqdm
 
 from bertlib.errors import BertlibInputError, decode_utf8, parse_json
 
@@ -26,6 +28,15 @@ NOTEBOOK_SECONDS_LIMIT = 60.0
 #: Absolute paths that would leak the author's machine into a committed notebook.
 ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:root|home|work|tmp|Users|private)/")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+#: Where a notebook keeps its widgets' last state (JupyterLab saves it there, and so does `execute_notebook`
+#: before cleaning), and the output key that shows one widget.
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: The bar in the middle of a tqdm.auto progress bar (an HBox: description and percentage, bar, counts and times).
+PROGRESS_MODELS = ("FloatProgressModel", "IntProgressModel")
+#: tqdm's own layout without the elapsed and remaining time and the rate, which change from run to run:
+#: "pre-training: 100%|██████████| 800/800".
+PROGRESS_FORMAT = "{l_bar}{bar}| {n_fmt}/{total_fmt}"
 
 
 def notebook_paths(folder: str | Path) -> list[Path]:
@@ -71,12 +82,14 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
 
 
 def clean_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy with per-run metadata, widget state and execution timings removed."""
+    """A copy with per-run metadata, widget state and execution timings removed, and every tqdm.auto
+    progress bar's text in its last state (`finish_progress_bars`), read from that widget state first."""
     notebook = copy.deepcopy(notebook)
     # language_info carries the Python patch version and widget state carries random model ids.
     kept = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     if "rise" in notebook.metadata:  # presenter mode's settings (theme, slide size): see course/slides.py
         kept["rise"] = notebook.metadata["rise"]
+    finish_progress_bars(notebook)  # reads the widget state that the next line drops
     notebook.metadata = nbformat.from_dict(kept)
     for index, cell in enumerate(notebook.cells):
         cell.metadata = nbformat.from_dict(
@@ -85,6 +98,58 @@ def clean_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.pop("id", None)
         cell["id"] = f"cell-{index:03d}"  # stable ids: no random churn in diffs
     return notebook
+
+
+def widget_states(notebook: nbformat.NotebookNode) -> dict[str, dict]:
+    """Each widget's last state (model id -> its traits), from the notebook's widget metadata; {} if none."""
+    saved = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    return {model_id: entry.get("state", {}) for model_id, entry in saved.items()}
+
+
+def _html_text(state: dict) -> str:
+    # tqdm writes its texts HTML-escaped, with figure spaces (U+2007) to keep the columns aligned.
+    return html.unescape(str(state.get("value", ""))).replace("\u2007", " ").strip()
+
+
+def _whole(number: float) -> float | int:
+    # A progress bar's value and max are floats (300.0); tqdm prints whole numbers without ".0".
+    return int(number) if float(number).is_integer() else number
+
+
+def progress_bar_text(model_id: str, states: dict[str, dict]) -> str | None:
+    """The text of the tqdm.auto progress bar shown by widget `model_id`, in its last state and without
+    times or rates ("pre-training: 100%|██████████| 800/800"); None if that widget is no tqdm bar.
+
+    A notebook's output keeps the text of the bar's FIRST state ("0/800 [00:00<?, ?it/s]"), printed when
+    the bar appeared; the bar's widgets hold its last one: the description and percentage (left HTML),
+    the progress bar's value and max, and the counts and times (right HTML).
+    """
+    box = states.get(model_id, {})
+    parts = [states.get(str(child).removeprefix("IPY_MODEL_"), {}) for child in box.get("children", [])]
+    kinds = [part.get("_model_name") for part in parts]
+    if box.get("_model_name") != "HBoxModel" or len(parts) != 3:
+        return None
+    if kinds[0] != "HTMLModel" or kinds[1] not in PROGRESS_MODELS or kinds[2] != "HTMLModel":
+        return None
+    left, bar, right = parts
+    description = re.sub(r"\s*\d+%$", "", _html_text(left)).removesuffix(":")  # "desc: 100%" -> "desc"
+    counts = _html_text(right).split("[")[0].strip()  # "800/800 [00:41<00:00, 19.3it/s]" -> "800/800"
+    value, total = bar.get("value", 0), bar.get("max", 0)
+    if not re.fullmatch(r"\d+(\.\d+)?/\d+(\.\d+)?", counts) or not total:  # no total known: "123it"
+        return f"{description}: {counts}" if description else counts
+    return tqdm.format_meter(_whole(value), _whole(total), 0, prefix=description, bar_format=PROGRESS_FORMAT)
+
+
+def finish_progress_bars(notebook: nbformat.NotebookNode) -> None:
+    """Show every tqdm.auto bar of `notebook` (in place) in its last state, read from the widget state,
+    so that a saved notebook (and the site made from it) shows how far each run went, without times."""
+    states = widget_states(notebook)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            text = progress_bar_text(str(view.get("model_id", "")), states) if isinstance(view, dict) else None
+            if text is not None:
+                output.data["text/plain"] = text
 
 
 def problems(notebook: nbformat.NotebookNode) -> list[str]:
@@ -169,6 +234,7 @@ def execute_notebook(path: Path, *, save: bool, timeout: int = 600) -> Execution
                     first_line=cell.source.strip().splitlines()[0] if cell.source.strip() else "",
                 )
             )
+    client.set_widgets_metadata()  # the widgets' last state, where clean_notebook reads the progress bars
     if save:
         nbformat.write(clean_notebook(notebook), path)
     return report

@@ -7,7 +7,13 @@ model = BertForPreTraining(BertConfig.preset("mini", vocab_size=650))  # random 
 encoder = BertModel.from_pretrained(minilm_path())  # the real pretrained all-MiniLM-L6-v2
 """
 
-from bertlib.model.attention import MultiHeadSelfAttention, explicit_attention, fused_attention, padding_mask
+from bertlib.model.attention import (
+    MultiHeadSelfAttention,
+    causal_mask,
+    explicit_attention,
+    fused_attention,
+    padding_mask,
+)
 from bertlib.model.bert import BertModel, init_bert_weights
 from bertlib.model.config import PRESETS, BertConfig
 from bertlib.model.heads import (
@@ -55,6 +61,7 @@ __all__ = [
     "QuestionAnsweringOutput",
     "SequenceClassifierOutput",
     "TokenClassifierOutput",
+    "causal_mask",
     "explicit_attention",
     "fused_attention",
     "gather_positions",

@@ -28,9 +28,27 @@ def padding_mask(attention_mask: torch.Tensor) -> torch.Tensor:
     Added to the (B, nh, T, T) scores it broadcasts over heads and queries, so that no query
     attends to a padding key. Padding queries still attend to the real keys: their outputs are
     computed but meaningless, and everything downstream ignores them.
+
+    A (B, T, T) mask says, per query, which keys it may see (1) or not (0): mask[b, i, j] for
+    query i and key j, e.g. `causal_mask`'s. It becomes (B, 1, T, T), broadcast over the heads.
     """
-    padding = attention_mask[:, None, None, :] == 0  # (B, 1, 1, T)
-    return torch.zeros(padding.shape, device=attention_mask.device).masked_fill(padding, MASKED)
+    per_query = attention_mask.dim() == 3
+    keys = attention_mask[:, None, :, :] if per_query else attention_mask[:, None, None, :]  # (B, 1, T|1, T)
+    hidden = keys == 0
+    return torch.zeros(hidden.shape, device=attention_mask.device).masked_fill(hidden, MASKED)
+
+
+def causal_mask(attention_mask: torch.Tensor) -> torch.Tensor:
+    """(B, T) mask of 1 = real token, 0 = padding -> (B, T, T) mask of a left-to-right model:
+
+        mask[b, i, j] = 1 if j <= i and token j of sequence b is real, else 0
+
+    Query i sees itself and the real tokens before it, never a later one (GPT's mask; Hugging
+    Face's BertModel with is_decoder=True). Pass it as any bertlib model's `attention_mask`.
+    """
+    length = attention_mask.shape[1]
+    earlier = torch.ones(length, length, dtype=attention_mask.dtype, device=attention_mask.device).tril()  # (T, T)
+    return attention_mask[:, None, :] * earlier  # (B, T, T): key j real, and j <= i
 
 
 def explicit_attention(
@@ -115,7 +133,7 @@ class MultiHeadSelfAttention(nn.Module):
         output_attentions: bool = False,
         output_qk: bool = False,
     ) -> SelfAttentionOutput:
-        """x: (B, T, H); mask: additive (B, 1, 1, T) from `padding_mask`, or None for no padding."""
+        """x: (B, T, H); mask: additive (B, 1, 1, T) or (B, 1, T, T) from `padding_mask`, or None."""
         batch, length, hidden = x.shape
         check_shape(x, (None, None, self.num_heads * self.head_size), "attention input")
         q = self.split_heads(self.query(x))  # (B, nh, T, hd)

@@ -63,12 +63,21 @@ def validate_inputs(
             f"positions. Truncate it to {config.max_position_embeddings} tokens (e.g. the tokenizer's "
             f"max_length={config.max_position_embeddings}) or split it into windows."
         )
-    if attention_mask is not None:
+    if attention_mask is not None and attention_mask.dim() != 3:
         check_shape(
             attention_mask,
             (batch, length),
             "attention_mask",
-            "Pass one 1 (real token) or 0 (padding) per input id, e.g. the tokenizer's attention_mask.",
+            "Pass one 1 (real token) or 0 (padding) per input id, e.g. the tokenizer's attention_mask "
+            f"(or a {(batch, length, length)} mask of the keys each query may see, e.g. causal_mask's).",
+        )
+    elif attention_mask is not None:
+        check_shape(
+            attention_mask,
+            (batch, length, length),
+            "attention_mask",
+            f"A 3-d mask says which keys each query may see: pass {(batch, length, length)}, e.g. "
+            f"causal_mask(mask) of a {(batch, length)} padding mask, or the {(batch, length)} mask itself.",
         )
     if token_type_ids is not None:
         check_shape(
@@ -210,7 +219,8 @@ class BertModel(PretrainedModel):
         output_qk: bool = False,
     ) -> BertModelOutput:
         """input_ids: (B, T) token ids; token_type_ids: (B, T) segments, default all 0;
-        attention_mask: (B, T), 1 = real token, 0 = padding, default all real.
+        attention_mask: (B, T), 1 = real token, 0 = padding, default all real; or (B, T, T), the keys
+        each query may see (e.g. `causal_mask`'s, for a left-to-right model).
 
         output_attentions adds every layer's (B, nh, T, T) weights (computed by the teaching
         function); output_qk adds every layer's per-head queries and keys (B, nh, T, hd).
@@ -218,7 +228,7 @@ class BertModel(PretrainedModel):
         validate_inputs(input_ids, token_type_ids, attention_mask, self.config)
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)
-        mask = None if attention_mask is None else padding_mask(attention_mask)  # (B, 1, 1, T)
+        mask = None if attention_mask is None else padding_mask(attention_mask)  # (B, 1, 1, T) or (B, 1, T, T)
         x = self.embeddings(input_ids, token_type_ids)  # (B, T, H)
         encoded = self.encoder(x, mask, output_attentions=output_attentions, output_qk=output_qk)
         pooled = None if self.pooler is None else self.pooler(encoded.last_hidden_state)  # (B, H)

@@ -74,6 +74,12 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torc
     """
     if attention_mask is None:
         return hidden.mean(dim=1)
+    if attention_mask.dim() != 2:
+        raise BertlibInputError(
+            f"Mean pooling needs a (B, T) attention_mask of real tokens, but got shape {tuple(attention_mask.shape)} "
+            "(a per-query mask such as causal_mask's says what each query sees, not which tokens are real). "
+            "Pass the tokenizer's (B, T) attention_mask, or use classifier_pooling='cls'."
+        )
     weights = attention_mask[:, :, None].to(hidden.dtype)  # (B, T, 1)
     counts = weights.sum(dim=1)  # (B, 1): real tokens per row
     if checks_enabled():

@@ -9,16 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from bertlib.course.checks import (
-    ExerciseFailed,
-    check_attention,
-    check_merge_heads,
-    check_multi_head_attention,
-    check_padding_mask,
-    check_self_attention,
-    check_softmax,
-    check_split_heads,
-)
+from bertlib.course import checks
+from bertlib.course.checks import ExerciseFailed
 from bertlib.model.attention import MultiHeadSelfAttention as BertlibAttention
 from bertlib.model.attention import explicit_attention, padding_mask
 from bertlib.model.config import BertConfig
@@ -89,24 +81,14 @@ def attention_module(split=split_heads, attend=scaled_dot_product_attention, mer
 
 
 SOLUTIONS = [
-    (check_softmax, softmax, 6),
-    (check_self_attention, self_attention, 3),
-    (check_padding_mask, make_padding_mask, 3),
-    (check_attention, scaled_dot_product_attention, 3),
-    (check_split_heads, split_heads, 3),
-    (check_merge_heads, merge_heads, 3),
-    (check_multi_head_attention, attention_module(), 6),
+    (checks.check_softmax, softmax, 6),
+    (checks.check_self_attention, self_attention, 3),
+    (checks.check_padding_mask, make_padding_mask, 3),
+    (checks.check_attention, scaled_dot_product_attention, 3),
+    (checks.check_split_heads, split_heads, 3),
+    (checks.check_merge_heads, merge_heads, 3),
+    (checks.check_multi_head_attention, attention_module(), 6),
 ]
-
-
-def not_done(*args, **kwargs):
-    raise NotImplementedError()
-
-
-class NotDoneModule(nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        raise NotImplementedError()
 
 
 @pytest.mark.parametrize("check, solution, cases", SOLUTIONS, ids=[c.__name__ for c, _, _ in SOLUTIONS])
@@ -117,27 +99,15 @@ def test_the_solution_passes_every_case_and_is_returned(check, solution, cases, 
     assert out.startswith("✔")
 
 
-@pytest.mark.parametrize("check, solution, cases", SOLUTIONS, ids=[c.__name__ for c, _, _ in SOLUTIONS])
-def test_an_unwritten_exercise_gets_bertlib_version(check, solution, cases, capsys):
-    unwritten = NotDoneModule if check is check_multi_head_attention else not_done
-    fallback = check(unwritten)
-    assert fallback is check.fallback and fallback is not unwritten
-    out = capsys.readouterr().out
-    assert out.startswith("✎ ") and "is not written yet: until it is, this notebook uses bertlib's version." in out
-    assert len(out.strip().splitlines()) == 1
-    check(fallback)  # bertlib's version passes its own check
-    assert "✔" in capsys.readouterr().out
-
-
 def test_the_fallbacks_compute_what_the_solutions_compute():
     generator = torch.Generator().manual_seed(1)
     scores = torch.randn(2, 3, 5, generator=generator)
-    assert torch.allclose(check_softmax.fallback(scores), softmax(scores), atol=1e-6)
+    assert torch.allclose(checks.check_softmax.fallback(scores), softmax(scores), atol=1e-6)
     x = torch.randn(2, 5, 12, generator=generator)
-    assert torch.equal(check_split_heads.fallback(x, 3), split_heads(x, 3))
-    assert torch.equal(check_merge_heads.fallback(split_heads(x, 3)), x)
-    assert check_multi_head_attention.fallback is BertlibAttention
-    assert check_padding_mask.fallback is padding_mask
+    assert torch.equal(checks.check_split_heads.fallback(x, 3), split_heads(x, 3))
+    assert torch.equal(checks.check_merge_heads.fallback(split_heads(x, 3)), x)
+    assert checks.check_multi_head_attention.fallback is BertlibAttention
+    assert checks.check_padding_mask.fallback is padding_mask
 
 
 def test_an_unwritten_forward_also_falls_back(capsys):
@@ -145,7 +115,7 @@ def test_an_unwritten_forward_also_falls_back(capsys):
         def forward(self, x, mask=None, **options):
             raise NotImplementedError()
 
-    assert check_multi_head_attention(HalfDone) is BertlibAttention
+    assert checks.check_multi_head_attention(HalfDone) is BertlibAttention
     assert "MultiHeadSelfAttention is not written yet" in capsys.readouterr().out
 
 
@@ -170,7 +140,7 @@ def softmax_without_max(scores):
 )
 def test_softmax_mistakes_are_named(wrong, name):
     with pytest.raises(ExerciseFailed, match=name):
-        check_softmax(wrong)
+        checks.check_softmax(wrong)
 
 
 def attention_from(weights_of, context_of=lambda weights, x: weights @ x):
@@ -193,7 +163,7 @@ def attention_from(weights_of, context_of=lambda weights, x: weights @ x):
 )
 def test_self_attention_mistakes_are_named(wrong, name):
     with pytest.raises(ExerciseFailed, match=name):
-        check_self_attention(wrong)
+        checks.check_self_attention(wrong)
 
 
 @pytest.mark.parametrize(
@@ -214,7 +184,7 @@ def test_self_attention_mistakes_are_named(wrong, name):
 )
 def test_padding_mask_mistakes_are_named(wrong, name):
     with pytest.raises(ExerciseFailed, match=name):
-        check_padding_mask(wrong)
+        checks.check_padding_mask(wrong)
 
 
 def attention_with(scores_of, after=lambda weights, mask: weights, context_of=lambda weights, v: weights @ v):
@@ -271,7 +241,7 @@ SCALE = lambda q: math.sqrt(q.shape[-1])  # noqa: E731
 )
 def test_attention_mistakes_are_named(wrong, name):
     with pytest.raises(ExerciseFailed, match=name):
-        check_attention(wrong)
+        checks.check_attention(wrong)
 
 
 def split_by_view(x, num_heads):
@@ -295,7 +265,7 @@ def merge_by_reshape(x):
 )
 def test_split_heads_mistakes_are_named(wrong, name):
     with pytest.raises(ExerciseFailed, match=name):
-        check_split_heads(wrong)
+        checks.check_split_heads(wrong)
 
 
 @pytest.mark.parametrize(
@@ -308,7 +278,7 @@ def test_split_heads_mistakes_are_named(wrong, name):
 )
 def test_merge_heads_mistakes_are_named(wrong, name):
     with pytest.raises(ExerciseFailed, match=name):
-        check_merge_heads(wrong)
+        checks.check_merge_heads(wrong)
 
 
 def unscaled(q, k, v, mask=None):
@@ -324,8 +294,12 @@ class WithOutputProjection(attention_module()):
 @pytest.mark.parametrize(
     "wrong, name",
     [
-        (attention_module(names=("q", "k", "v")), r"wrong parameter names: .*missing: key.bias, key.weight"),
-        (WithOutputProjection, "wrong parameter names: .*not in a checkpoint: dense.bias, dense.weight"),
+        (
+            attention_module(names=("q", "k", "v")),
+            r"parameter names: .*missing keys q.weight.*unexpected keys query.weight, query.bias, key.weight",
+        ),
+        (attention_module(names=("query", "key", "val")), r"parameter names: .*rename `val` -> `value`\. HF's"),
+        (WithOutputProjection, r"parameter names: .*missing keys dense.weight, dense.bias \(your module has them"),
         (attention_module(attend=unscaled), "missing the 1/√d scaling"),
         (attention_module(split=split_by_view), "heads split wrongly"),
         (attention_module(merge=merge_by_reshape), "heads merged wrongly"),
@@ -344,7 +318,7 @@ class WithOutputProjection(attention_module()):
 )
 def test_multi_head_attention_mistakes_are_named(wrong, name):
     with pytest.raises(ExerciseFailed, match=name):
-        check_multi_head_attention(wrong)
+        checks.check_multi_head_attention(wrong)
 
 
 def test_multi_head_attention_names_wrong_shapes_and_missing_queries():
@@ -353,8 +327,8 @@ def test_multi_head_attention_names_wrong_shapes_and_missing_queries():
             super().__init__()
             self.query, self.key, self.value = (nn.Linear(config.hidden_size, config.head_size) for _ in range(3))
 
-    with pytest.raises(ExerciseFailed, match=r"parameter shapes: query.weight has shape \(4, 8\)"):
-        check_multi_head_attention(Narrow)
+    with pytest.raises(ExerciseFailed, match=r"shape: query.weight has shape \(4, 8\) .*nn.Linear\(H, H\), all heads"):
+        checks.check_multi_head_attention(Narrow)
 
     class NoQueries(attention_module()):
         def forward(self, x, mask=None, *, output_attentions=False, output_qk=False):
@@ -362,14 +336,29 @@ def test_multi_head_attention_names_wrong_shapes_and_missing_queries():
             return SelfAttentionOutput(context=out.context, weights=out.weights)
 
     with pytest.raises(ExerciseFailed, match="with output_qk=True return queries"):
-        check_multi_head_attention(NoQueries)
+        checks.check_multi_head_attention(NoQueries)
     with pytest.raises(ExerciseFailed, match="pass the class itself"):
-        check_multi_head_attention(attention_module()(BertConfig(hidden_size=8, num_attention_heads=2)))
+        checks.check_multi_head_attention(attention_module()(BertConfig(hidden_size=8, num_attention_heads=2)))
+
+
+def test_q_k_v_get_no_guessed_renames():
+    with pytest.raises(ExerciseFailed) as failure:
+        checks.check_multi_head_attention(attention_module(names=("q", "k", "v")))
+    assert "rename" not in str(failure.value)  # q, k, v pair with query, key, value every way: no guess
+
+
+def test_a_crashing_forward_is_named_as_the_forward():
+    class Crashing(attention_module()):
+        def forward(self, x, mask=None, **options):
+            raise KeyError("boom")
+
+    with pytest.raises(ExerciseFailed, match=r"MultiHeadSelfAttention.forward raised KeyError: 'boom' \(case: H = 8"):
+        checks.check_multi_head_attention(Crashing)
 
 
 def test_the_module_check_leaves_the_global_seed_alone(capsys):
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    check_multi_head_attention(attention_module())
+    checks.check_multi_head_attention(attention_module())
     assert torch.equal(torch.rand(3), expected)

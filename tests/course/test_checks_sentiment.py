@@ -1,5 +1,6 @@
-"""Notebook 07's checks pass a right answer, name the mistake in typical wrong ones, and hand back
-bertlib's version for an unwritten exercise; the [CLS] head, given the model's own layers, is the model's."""
+"""Notebook 07's checks pass a right answer and name the mistake in typical wrong ones (their fallback for
+an unwritten exercise is tested with every check's in test_checks.py); the [CLS] head, given the model's
+own layers, is the model's."""
 
 from __future__ import annotations
 
@@ -68,23 +69,6 @@ def test_confusion_matrix_names_the_mistake(wrong, message):
         check_confusion_matrix(wrong)
 
 
-def not_done(*args):
-    raise NotImplementedError()
-
-
-@pytest.mark.parametrize(
-    "check, exercise",
-    [(check_classification_head, "classification_logits"), (check_confusion_matrix, "confusion_matrix")],
-)
-def test_unwritten_exercise_gets_bertlibs_version_and_one_line(check, exercise, capsys):
-    assert check(not_done) is check.fallback
-    assert capsys.readouterr().out == (
-        f"✎ {exercise} is not written yet: until it is, this notebook uses bertlib's version.\n"
-    )
-    assert check(check.fallback) is check.fallback  # and bertlib's version passes the check
-    assert "✔" in capsys.readouterr().out
-
-
 def test_the_head_with_the_models_own_layers_gives_the_models_logits():
     # Notebook 07 fine-tunes its [CLS] run through the learner's head this way.
     torch.manual_seed(0)
@@ -104,7 +88,7 @@ def test_notebook_07s_loop_through_the_learners_step_and_head_equals_the_trainer
     # The cells of notebook 07 (its fine_tune and class_loss, 6 steps of the 300) against finetune()'s Trainer.
     import torch.nn.functional as F
 
-    from bertlib.course.checks.pretraining import training_step
+    from bertlib.course.checks.training_loop import training_step
     from bertlib.training.checkpoint import seed_everything
     from bertlib.training.finetuning import FinetuneOptions, build_model, make_task
     from bertlib.training.optim import build_optimizer, build_scheduler

@@ -8,8 +8,8 @@
   student who solved it would), the copy's cells are the instructor notebook's cells, source for
   source. So strict nbval on the instructor notebook is a run of the solved copy; for the notebooks
   that train nothing the solved copy is also executed here and its text outputs compared with the
-  instructor's saved ones (after tests/nbval_sanitize.cfg). `BERTLIB_SOLVED_COPIES=all` runs every
-  notebook's solved copy, the training ones too.
+  instructor's saved ones (after tests/nbval_sanitize.cfg). `BERTLIB_SOLVED_COPIES=all` (the default
+  under CI=true) runs every notebook's solved copy, the training ones too.
 
 Cost (slow tests): a fresh copy runs about as long as its notebook, so the ten copies take about as long
 as the series (the copies of 06, 07 and 09 train, ~45 s each on a quiet machine); the solved copies of
@@ -153,7 +153,8 @@ def outputs_of(notebook: nbformat.NotebookNode) -> list[list[str]]:
     return cells
 
 
-SOLVED_RUN = os.environ.get("BERTLIB_SOLVED_COPIES", "")
+#: CI runs every solved copy; locally the training ones are opt-in (nbval runs the same cells).
+SOLVED_RUN = os.environ.get("BERTLIB_SOLVED_COPIES", "all" if os.environ.get("CI") == "true" else "")
 
 
 @pytest.mark.slow

@@ -7,15 +7,7 @@ or it raises `ExerciseFailed` naming the mistake (e.g. "missing the 1/sqrt(d) sc
 that showed it.
 """
 
-from bertlib.course.checks.attention import (
-    check_attention,
-    check_merge_heads,
-    check_multi_head_attention,
-    check_padding_mask,
-    check_self_attention,
-    check_softmax,
-    check_split_heads,
-)
+from bertlib.course.checks.attention import check_attention, check_padding_mask, check_self_attention, check_softmax
 from bertlib.course.checks.encoder import (
     check_add_and_norm,
     check_attention_block,
@@ -26,17 +18,14 @@ from bertlib.course.checks.encoder import (
     check_layer_parameter_count,
 )
 from bertlib.course.checks.framework import Checker, ExerciseFailed, ExerciseNotDone
+from bertlib.course.checks.heads import check_merge_heads, check_multi_head_attention, check_split_heads
 from bertlib.course.checks.ner import check_align_labels, check_entity_spans
-from bertlib.course.checks.pretraining import (
-    check_mask_tokens,
-    check_mlm_loss,
-    check_nsp_pair,
-    check_training_step,
-    compare_with_trainer,
-)
+from bertlib.course.checks.objective import check_mlm_loss
+from bertlib.course.checks.pretraining import check_mask_tokens, check_nsp_pair
 from bertlib.course.checks.qa import check_answer_f1, check_best_span
 from bertlib.course.checks.sentiment import check_classification_head, check_confusion_matrix
 from bertlib.course.checks.tokens import check_cosine_similarity, check_wordpiece
+from bertlib.course.checks.training_loop import check_training_step, compare_with_trainer
 from bertlib.course.checks.warmup import check_dot_product
 
 __all__ = [

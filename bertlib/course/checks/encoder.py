@@ -2,28 +2,29 @@
 counting parameters.
 
 The module exercises are classes with Hugging Face's parameter names. Each check builds the
-student's module and bertlib's (with random, non-trivial weights), copies bertlib's weights into
-the student's by name, as a strict load would, and compares the two on several inputs. When the
-numbers differ, it computes the typical wrong versions from bertlib's own parts (post-LN turned
-pre-LN, a missing residual, ReLU for GELU, ...) and names the one the student's output matches.
+student's module and bertlib's (with random, non-trivial weights) with modules.py's
+`ModuleChecker`, which copies bertlib's weights into the student's by name, as a strict load would,
+and compares the two on several inputs. When the numbers differ, it computes the typical wrong
+versions from bertlib's own parts (post-LN turned pre-LN, a missing residual, ReLU for GELU, ...)
+and names the one the student's output matches. Its job ends at the encoder stack: embeddings and
+heads around it are not exercises here.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bertlib.course.checks.framework import Checker, ExerciseFailed, ExerciseNotDone, describe, exercise_check
+from bertlib.course.checks.framework import Checker, Mistake, describe, exercise_check
+from bertlib.course.checks.modules import ModuleChecker, isolated
 from bertlib.model import BertConfig
 from bertlib.model import encoder as bertlib_encoder
 from bertlib.model.attention import padding_mask
-from bertlib.model.pretrained import HF_NAMES, rename_hints
 
 M = TypeVar("M", bound=nn.Module)
 #: Dropout high enough that leaving it on in eval mode cannot go unnoticed.
@@ -51,25 +52,11 @@ def _config(hidden: int = 16, heads: int = 4, intermediate: int = 24, layers: in
     )
 
 
-def _own_rng(check: Callable[..., None]) -> Callable[..., None]:
-    """Run a check from seed 0 without touching the notebook's random numbers (the copy of a
-    notebook must draw the same numbers after the check whether the exercise is written or not)."""
-
-    @functools.wraps(check)
-    def seeded(*args: Any, **kwargs: Any) -> None:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            check(*args, **kwargs)
-
-    return seeded
-
-
 def _reference(module: M) -> M:
     """bertlib's module with random weights everywhere (no zero bias, no unit LayerNorm to hide a
     mix-up), in eval mode."""
-    with torch.no_grad():
-        for parameter in module.parameters():
-            parameter.add_(torch.randn_like(parameter) * 0.5)
+    for parameter in module.parameters():
+        parameter.add_(torch.randn_like(parameter) * 0.5)
     return module.eval()
 
 
@@ -78,125 +65,8 @@ def _padding(lengths: list[int], length: int) -> torch.Tensor:
     return padding_mask((torch.arange(length)[None, :] < torch.tensor(lengths)[:, None]).long())
 
 
-class ModuleChecker(Checker):
-    """A Checker for an nn.Module exercise: `build` makes the student's module (via `call`, one
-    case each) and fills it with bertlib's weights by name; `run` calls its forward."""
-
-    def build(self, args: tuple, reference: nn.Module, case: str) -> nn.Module:
-        """The student's module built from `args`, with `reference`'s weights, in eval mode."""
-        module = self.call(*args, case=case)
-        self.expect(
-            isinstance(module, nn.Module),
-            "type",
-            f"{self.exercise}(...) built {describe(module)}; the class should subclass nn.Module",
-            case,
-        )
-        _expect_same_names(self, module, reference, case)
-        module.load_state_dict(reference.state_dict())
-        return module.eval()
-
-    def run(self, module: nn.Module, *args: Any, case: str) -> Any:
-        """Call the student's module's forward on one case, with the same friendly errors as `call`."""
-        self.last_case, self.last_result = case, None
-        try:
-            self.last_result = module(*args)
-            return self.last_result
-        except NotImplementedError:
-            raise ExerciseNotDone(self.exercise) from None
-        except Exception as error:
-            raise ExerciseFailed(
-                f"{self.exercise}.forward raised {type(error).__name__}: {error} (case: {case})."
-            ) from error
-
-    def hidden(self, result: Any, case: str) -> torch.Tensor:
-        """The (B, T, H) tensor inside a LayerOutput, or a "type" mistake."""
-        self.expect(
-            isinstance(getattr(result, "hidden", None), torch.Tensor),
-            "type",
-            f"forward returned {describe(result)}; return LayerOutput(hidden=...) as bertlib's modules do",
-            case,
-        )
-        return result.hidden
-
-
-def _expect_same_names(check: Checker, module: nn.Module, reference: nn.Module, case: str) -> None:
-    """The student's keys and shapes are bertlib's (= Hugging Face's), or the strict load's report, named."""
-    ours, theirs = module.state_dict(), reference.state_dict()
-    missing = [k for k in ours if k not in theirs]  # what load_state_dict(strict=True) calls them
-    unexpected = [k for k in theirs if k not in ours]
-    if missing or unexpected:
-        parts = []
-        if missing:
-            parts.append(f"missing keys {_few(missing)} (your module has them, the weights do not)")
-        if unexpected:
-            parts.append(f"unexpected keys {_few(unexpected)} (the weights have them, your module does not)")
-        renames = rename_hints(missing, unexpected)
-        hint = f"; rename {', '.join(renames)}" if renames else ""
-        tops = {key.split(".")[0] for key in ours}  # the module's own attributes
-        in_a_list = [k for k in unexpected if re.search(r"\.\d+\.", k) and k.split(".")[0] not in tops]
-        if any(k.endswith(".bias") and k.removesuffix("bias") + "weight" in ours for k in unexpected):
-            hint += "; nn.Linear(..., bias=False) drops the bias, and BERT's linear layers have one: leave bias on"
-        if in_a_list and not renames:
-            hint += "; a plain Python list hides its layers from PyTorch: keep them in an nn.ModuleList"
-        elif not ours:
-            hint += (
-                "; your module has no parameters at all: call super().__init__() first, then assign the "
-                "layers as attributes (self.dense = nn.Linear(...))"
-            )
-        check.fail(
-            "parameter names",
-            f"a strict load of Hugging Face's weights reports {' and '.join(parts)}{hint}. HF's names: {HF_NAMES}",
-            case,
-        )
-    for key, tensor in ours.items():
-        want = tuple(theirs[key].shape)
-        check.expect(
-            tuple(tensor.shape) == want,
-            "shape",
-            f"{key} has shape {tuple(tensor.shape)} but should have {want}; nn.Linear(in, out) maps in -> out and "
-            "stores its weight as (out, in)",
-            case,
-        )
-    tensors = list(ours.values())
-    check.expect(
-        len({t.data_ptr() for t in tensors}) == len(tensors),
-        "shared weights",
-        "some layers share one set of weights (e.g. [EncoderLayer(config)] * n repeats ONE layer); build a "
-        "new one for each: nn.ModuleList(EncoderLayer(config) for _ in range(n))",
-        case,
-    )
-
-
-def _few(keys: list[str], shown: int = 4) -> str:
-    """The first `shown` keys, and how many more."""
-    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
-    return ", ".join(keys[:shown]) + more
-
-
-def _expect_deterministic(check: ModuleChecker, module: nn.Module, args: tuple, first: Any, case: str) -> None:
-    """In eval mode a second run gives the same numbers; otherwise dropout is still on."""
-    again = check.run(module, *args, case=case)
-    a, b = (getattr(r, "hidden", getattr(r, "last_hidden_state", r)) for r in (first, again))
-    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape:
-        check.expect(
-            torch.equal(a, b),
-            "dropout not turned off in eval",
-            "two runs in eval mode gave different numbers; use an nn.Dropout module (self.dropout = "
-            "nn.Dropout(config.hidden_dropout_prob)), which .eval() turns off, not F.dropout(x, p), which "
-            "drops whatever the mode",
-            case,
-        )
-
-
-def _expect_right(
-    check: Checker,
-    got: Any,
-    right: torch.Tensor,
-    mistakes: dict[str, tuple[torch.Tensor, str]],
-    case: str,
-    atol: float = 1e-5,
-) -> None:
-    """`got` is `right`; if not, the mistake whose output it matches (name -> (output, hint)) is named."""
+def _expect_right(check: Checker, got: Any, right: torch.Tensor, mistakes: list[Mistake], case: str) -> None:
+    """`got` is `right`; if not, the mistake whose output it matches is named (see `Checker.expect_right`)."""
     check.expect_tensor_kind(got, tuple(right.shape), case)
     check.expect(
         got.is_floating_point(),
@@ -204,20 +74,49 @@ def _expect_right(
         f"it returned {describe(got)}; the result of a LayerNorm or a linear layer is float",
         case,
     )
-    check.expect_shape(got, tuple(right.shape), case)
-    if torch.allclose(got, right, atol=atol, rtol=0):
-        return
-    for name, (wrong, hint) in mistakes.items():
-        if wrong.shape == got.shape and torch.allclose(got, wrong, atol=atol, rtol=0):
-            check.fail(name, hint, case)
-    check.expect_close(got, right, case, atol=atol)
+    check.expect_right(got, right, mistakes, case)
+
+
+@dataclass(frozen=True)
+class LayerCase:
+    """One case of a masked module (attention block, encoder layer, encoder): sizes and padding."""
+
+    config: BertConfig
+    shape: tuple[int, int]  # (B, T)
+    lengths: list[int] | None  # real tokens of each sequence, padded to T; None: no padding
+    label: str
+
+
+@dataclass(frozen=True)
+class LayerRun:
+    """The student's module run on one LayerCase, and what to compare it with."""
+
+    reference: Any  # bertlib's module, with the weights the student's module was given
+    x: torch.Tensor  # (B, T, H)
+    mask: torch.Tensor | None  # (B, 1, 1, T)
+    result: Any  # what the student's forward returned
+    case: str
+
+
+def _layer_runs(check: ModuleChecker, bertlib_class: type[nn.Module], cases: list[LayerCase]) -> Iterator[LayerRun]:
+    """For each case: build the student's module with bertlib's weights, run forward(x, mask), and
+    check that a second run in eval mode gives the same numbers; what it returned is then judged."""
+    for spec in cases:
+        reference = _reference(bertlib_class(spec.config))
+        module = check.build((spec.config,), reference, spec.label)
+        batch, length = spec.shape
+        x = torch.randn(batch, length, spec.config.hidden_size)
+        mask = None if spec.lengths is None else _padding(spec.lengths, length)
+        result = check.run(module, x.clone(), mask, case=spec.label)
+        check.expect_deterministic(module, (x, mask), result, spec.label)
+        yield LayerRun(reference, x, mask, result, spec.label)
 
 
 # ----------------------------------------------------------------------------------------- add & norm
 
 
 @exercise_check(fallback=add_and_norm)
-@_own_rng
+@isolated
 def check_add_and_norm(add_and_norm: Callable[[torch.Tensor, torch.Tensor, nn.LayerNorm], torch.Tensor]) -> None:
     """add_and_norm(x, sublayer_out, layer_norm) -> LayerNorm(x + sublayer_out), BERT's post-LN order."""
     check = Checker("add_and_norm", add_and_norm)
@@ -225,28 +124,29 @@ def check_add_and_norm(add_and_norm: Callable[[torch.Tensor, torch.Tensor, nn.La
         case = f"x and sublayer_out of shape {shape}" + (f", values of size {scale:g}" if scale != 1 else "")
         x, sublayer_out = torch.randn(shape) * scale, torch.randn(shape) * scale
         layer_norm = nn.LayerNorm(shape[-1], eps=1e-12)
-        with torch.no_grad():  # a LayerNorm that is not the identity, so that forgetting it shows
-            layer_norm.weight.uniform_(0.5, 1.5)
-            layer_norm.bias.uniform_(-0.5, 0.5)
+        layer_norm.weight.uniform_(0.5, 1.5)  # a LayerNorm that is not the identity, so that forgetting it shows
+        layer_norm.bias.uniform_(-0.5, 0.5)
         got = check.call(x.clone(), sublayer_out.clone(), layer_norm, case=case)
-        with torch.no_grad():
-            mistakes = {
-                "the LayerNorm before the residual": (
-                    x + layer_norm(sublayer_out),
-                    "x + LayerNorm(sublayer_out) normalises the sublayer alone (as pre-LN models do); BERT is "
-                    "post-LN: it adds first, then normalises the sum",
-                ),
-                "missing residual": (
-                    layer_norm(sublayer_out),
-                    "LayerNorm(sublayer_out) drops x; the residual connection adds x back before normalising",
-                ),
-                "missing LayerNorm": (x + sublayer_out, "the sum must go through layer_norm"),
-                "normalised the wrong tensor": (
-                    layer_norm(x) + sublayer_out,
-                    "LayerNorm(x) + sublayer_out normalises the input; normalise the sum x + sublayer_out",
-                ),
-            }
-            _expect_right(check, got, layer_norm(x + sublayer_out), mistakes, case)
+        mistakes = [
+            Mistake(
+                "the LayerNorm before the residual",
+                x + layer_norm(sublayer_out),
+                "x + LayerNorm(sublayer_out) normalises the sublayer alone (as pre-LN models do); BERT is "
+                "post-LN: it adds first, then normalises the sum",
+            ),
+            Mistake(
+                "missing residual",
+                layer_norm(sublayer_out),
+                "LayerNorm(sublayer_out) drops x; the residual connection adds x back before normalising",
+            ),
+            Mistake("missing LayerNorm", x + sublayer_out, "the sum must go through layer_norm"),
+            Mistake(
+                "normalised the wrong tensor",
+                layer_norm(x) + sublayer_out,
+                "LayerNorm(x) + sublayer_out normalises the input; normalise the sum x + sublayer_out",
+            ),
+        ]
+        _expect_right(check, got, layer_norm(x + sublayer_out), mistakes, case)
     check.done()
 
 
@@ -254,7 +154,7 @@ def check_add_and_norm(add_and_norm: Callable[[torch.Tensor, torch.Tensor, nn.La
 
 
 @exercise_check(fallback=bertlib_encoder.DenseAddNorm)
-@_own_rng
+@isolated
 def check_dense_add_norm(dense_add_norm: type[nn.Module]) -> None:
     """DenseAddNorm(in_features, config): forward(x, residual) -> LayerNorm(residual + Dropout(dense(x)))."""
     check = ModuleChecker("DenseAddNorm", dense_add_norm)
@@ -265,30 +165,30 @@ def check_dense_add_norm(dense_add_norm: type[nn.Module]) -> None:
     ]
     for in_features, config, (batch, length), scale, case in cases:
         reference = _reference(bertlib_encoder.DenseAddNorm(in_features, config))
-        with torch.no_grad():  # with everything small, BERT's eps 1e-12 and nn.LayerNorm's 1e-5 differ
-            reference.dense.bias.mul_(scale)
+        reference.dense.bias.mul_(scale)  # with everything small, BERT's eps 1e-12 and nn.LayerNorm's 1e-5 differ
         module = check.build((in_features, config), reference, case)
         x = torch.randn(batch, length, in_features) * scale
         residual = torch.randn(batch, length, config.hidden_size) * scale
         got = check.run(module, x.clone(), residual.clone(), case=case)
-        _expect_deterministic(check, module, (x, residual), got, case)
-        with torch.no_grad():
-            projected, norm = reference.dense(x), reference.LayerNorm
-            mistakes = {
-                "the LayerNorm before the residual": (
-                    residual + norm(projected),
-                    "residual + LayerNorm(dense(x)) normalises before adding; BERT (post-LN) adds the residual, "
-                    "then normalises the sum",
-                ),
-                "missing residual": (norm(projected), "add the residual before the LayerNorm"),
-                "missing LayerNorm": (residual + projected, "the sum must go through self.LayerNorm"),
-                "LayerNorm eps": (
-                    F.layer_norm(residual + projected, norm.normalized_shape, norm.weight, norm.bias, eps=1e-5),
-                    "nn.LayerNorm's default eps is 1e-5; BERT's is config.layer_norm_eps (1e-12): "
-                    "nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)",
-                ),
-            }
-            _expect_right(check, got, reference(x, residual), mistakes, case)
+        check.expect_deterministic(module, (x, residual), got, case)
+        projected, norm = reference.dense(x), reference.LayerNorm
+        mistakes = [
+            Mistake(
+                "the LayerNorm before the residual",
+                residual + norm(projected),
+                "residual + LayerNorm(dense(x)) normalises before adding; BERT (post-LN) adds the residual, "
+                "then normalises the sum",
+            ),
+            Mistake("missing residual", norm(projected), "add the residual before the LayerNorm"),
+            Mistake("missing LayerNorm", residual + projected, "the sum must go through self.LayerNorm"),
+            Mistake(
+                "LayerNorm eps",
+                F.layer_norm(residual + projected, norm.normalized_shape, norm.weight, norm.bias, eps=1e-5),
+                "nn.LayerNorm's default eps is 1e-5; BERT's is config.layer_norm_eps (1e-12): "
+                "nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)",
+            ),
+        ]
+        _expect_right(check, got, reference(x, residual), mistakes, case)
     case = "training mode: dropout must drop"
     module.train()
     first, second = (check.run(module, x, residual, case=case) for _ in range(2))
@@ -302,58 +202,55 @@ def check_dense_add_norm(dense_add_norm: type[nn.Module]) -> None:
 
 
 @exercise_check(fallback=bertlib_encoder.AttentionBlock)
-@_own_rng
+@isolated
 def check_attention_block(attention_block: type[nn.Module]) -> None:
     """AttentionBlock(config): forward(x, mask) -> LayerOutput(hidden = LayerNorm(x + Dropout(dense(MHA(x)))))."""
     check = ModuleChecker("AttentionBlock", attention_block)
     cases = [
-        (_config(), (2, 4), None, "hidden 16, 4 heads, x of shape (2, 4, 16), no padding"),
-        (_config(), (2, 5), [5, 2], "hidden 16, 4 heads, sequences of 5 and 2 tokens padded to 5"),
-        (_config(hidden=12, heads=3), (3, 3), [3, 1, 2], "hidden 12, 3 heads, padded batch of 3"),
+        LayerCase(_config(), (2, 4), None, "hidden 16, 4 heads, x of shape (2, 4, 16), no padding"),
+        LayerCase(_config(), (2, 5), [5, 2], "hidden 16, 4 heads, sequences of 5 and 2 tokens padded to 5"),
+        LayerCase(_config(hidden=12, heads=3), (3, 3), [3, 1, 2], "hidden 12, 3 heads, padded batch of 3"),
     ]
-    for config, (batch, length), lengths, case in cases:
-        reference = _reference(bertlib_encoder.AttentionBlock(config))
-        module = check.build((config,), reference, case)
-        x = torch.randn(batch, length, config.hidden_size)
-        mask = None if lengths is None else _padding(lengths, length)
-        result = check.run(module, x.clone(), mask, case=case)
-        _expect_deterministic(check, module, (x, mask), result, case)
-        got = check.hidden(result, case)
-        with torch.no_grad():
-            out = reference.output
-            context = reference.self(x, mask).context  # (B, T, H)
-            projected = out.dense(context)
-            pre_ln = x + out.dense(reference.self(out.LayerNorm(x), mask).context)
-            mistakes = {
-                "pre-LN instead of post-LN": (
-                    pre_ln,
-                    "x + dense(MHA(LayerNorm(x))) normalises the sublayer's input (pre-LN); BERT is post-LN: "
-                    "LayerNorm(x + dense(MHA(x)))",
-                ),
-                "the LayerNorm before the residual": (
-                    x + out.LayerNorm(projected),
-                    "x + LayerNorm(dense(...)): add the residual x first, then normalise (self.output does both)",
-                ),
-                "missing residual": (out.LayerNorm(projected), "self.output(context, x) adds x back: pass x"),
-                "missing output projection": (
-                    out.LayerNorm(x + context),
-                    "the heads' context goes through self.output's dense layer before the residual",
-                ),
-                "wrong residual": (
-                    out.LayerNorm(context + projected),
-                    "the residual is the block's input x, not the attention's context",
-                ),
-                "mask not passed on": (
-                    reference(x, None).hidden,
-                    "pass the mask on to self.self(x, mask), or padding tokens get attention",
-                ),
-            }
-            _expect_right(check, got, reference(x, mask).hidden, mistakes, case)
+    for run in _layer_runs(check, bertlib_encoder.AttentionBlock, cases):
+        got = check.hidden(run.result, run.case)
+        reference, x, mask, out = run.reference, run.x, run.mask, run.reference.output
+        context = reference.self(x, mask).context  # (B, T, H)
+        projected = out.dense(context)
+        mistakes = [
+            Mistake(
+                "pre-LN instead of post-LN",
+                x + out.dense(reference.self(out.LayerNorm(x), mask).context),
+                "x + dense(MHA(LayerNorm(x))) normalises the sublayer's input (pre-LN); BERT is post-LN: "
+                "LayerNorm(x + dense(MHA(x)))",
+            ),
+            Mistake(
+                "the LayerNorm before the residual",
+                x + out.LayerNorm(projected),
+                "x + LayerNorm(dense(...)): add the residual x first, then normalise (self.output does both)",
+            ),
+            Mistake("missing residual", out.LayerNorm(projected), "self.output(context, x) adds x back: pass x"),
+            Mistake(
+                "missing output projection",
+                out.LayerNorm(x + context),
+                "the heads' context goes through self.output's dense layer before the residual",
+            ),
+            Mistake(
+                "wrong residual",
+                out.LayerNorm(context + projected),
+                "the residual is the block's input x, not the attention's context",
+            ),
+            Mistake(
+                "mask not passed on",
+                reference(x, None).hidden,
+                "pass the mask on to self.self(x, mask), or padding tokens get attention",
+            ),
+        ]
+        _expect_right(check, got, reference(x, mask).hidden, mistakes, run.case)
     check.done()
 
 
 @exercise_check(fallback=bertlib_encoder.Intermediate)
-@_own_rng
+@isolated
 def check_intermediate(intermediate: type[nn.Module]) -> None:
     """Intermediate(config): forward(x) -> GELU(dense(x)), widening (B, T, H) to (B, T, intermediate_size)."""
     check = ModuleChecker("Intermediate", intermediate)
@@ -368,93 +265,87 @@ def check_intermediate(intermediate: type[nn.Module]) -> None:
         module = check.build((config,), reference, case)
         x = torch.randn(*shape, config.hidden_size) * 2
         got = check.run(module, x.clone(), case=case)
-        with torch.no_grad():
-            widened = reference.dense(x)  # (B, T, intermediate_size)
-            mistakes = {
-                "ReLU instead of GELU": (F.relu(widened), "BERT's activation is GELU (F.gelu or nn.GELU()), not ReLU"),
-                "tanh-approximate GELU": (
-                    F.gelu(widened, approximate="tanh"),
-                    "BERT's GELU is the exact one, x·Φ(x): F.gelu(x) without approximate='tanh'",
-                ),
-                "missing activation": (widened, "apply GELU to dense(x): without it the feed-forward is linear"),
-            }
-            _expect_right(check, got, reference(x), mistakes, case)
+        widened = reference.dense(x)  # (B, T, intermediate_size)
+        mistakes = [
+            Mistake(
+                "ReLU instead of GELU", F.relu(widened), "BERT's activation is GELU (F.gelu or nn.GELU()), not ReLU"
+            ),
+            Mistake(
+                "tanh-approximate GELU",
+                F.gelu(widened, approximate="tanh"),
+                "BERT's GELU is the exact one, x·Φ(x): F.gelu(x) without approximate='tanh'",
+            ),
+            Mistake("missing activation", widened, "apply GELU to dense(x): without it the feed-forward is linear"),
+        ]
+        _expect_right(check, got, reference(x), mistakes, case)
     check.done()
 
 
 @exercise_check(fallback=bertlib_encoder.EncoderLayer)
-@_own_rng
+@isolated
 def check_encoder_layer(encoder_layer: type[nn.Module]) -> None:
     """EncoderLayer(config): forward(x, mask) -> LayerOutput: the attention block, then the feed-forward."""
     check = ModuleChecker("EncoderLayer", encoder_layer)
     cases = [
-        (_config(), (2, 4), None, "hidden 16, 4 heads, x of shape (2, 4, 16), no padding"),
-        (_config(), (2, 5), [5, 3], "hidden 16, 4 heads, sequences of 5 and 3 tokens padded to 5"),
-        (_config(hidden=12, heads=2, intermediate=40), (3, 3), [3, 1, 2], "hidden 12, intermediate 40, padded"),
+        LayerCase(_config(), (2, 4), None, "hidden 16, 4 heads, x of shape (2, 4, 16), no padding"),
+        LayerCase(_config(), (2, 5), [5, 3], "hidden 16, 4 heads, sequences of 5 and 3 tokens padded to 5"),
+        LayerCase(
+            _config(hidden=12, heads=2, intermediate=40), (3, 3), [3, 1, 2], "hidden 12, intermediate 40, padded"
+        ),
     ]
-    for config, (batch, length), lengths, case in cases:
-        reference = _reference(bertlib_encoder.EncoderLayer(config))
-        module = check.build((config,), reference, case)
-        x = torch.randn(batch, length, config.hidden_size)
-        mask = None if lengths is None else _padding(lengths, length)
-        result = check.run(module, x.clone(), mask, case=case)
-        _expect_deterministic(check, module, (x, mask), result, case)
-        got = check.hidden(result, case)
-        with torch.no_grad():
-            attention, out = reference.attention, reference.output
-            a = attention(x, mask).hidden  # (B, T, H)
-            ffn = out.dense(reference.intermediate(a))  # (B, T, H)
-            pre_a = x + attention.output.dense(attention.self(attention.output.LayerNorm(x), mask).context)
-            pre_ln = pre_a + out.dense(reference.intermediate(out.LayerNorm(pre_a)))
-            mistakes = {
-                "pre-LN instead of post-LN": (
-                    pre_ln,
-                    "each sublayer normalised its input and added the residual unnormalised (pre-LN); BERT "
-                    "is post-LN: y = LayerNorm(a + FFN(a))",
-                ),
-                "the LayerNorm before the residual": (
-                    a + out.LayerNorm(ffn),
-                    "a + LayerNorm(FFN(a)): add the residual a first, then normalise (self.output does both)",
-                ),
-                "missing residual": (out.LayerNorm(ffn), "self.output(widened, a) adds a back: pass a"),
-                "wrong residual": (
-                    out.LayerNorm(x + ffn),
-                    "the feed-forward's residual is the attention block's output a, not the layer's input x",
-                ),
-                "ReLU instead of GELU": (
-                    out.LayerNorm(a + out.dense(F.relu(reference.intermediate.dense(a)))),
-                    "the feed-forward's activation is GELU: use self.intermediate, which applies it",
-                ),
-                "attention block skipped": (
-                    out.LayerNorm(x + out.dense(reference.intermediate(x))),
-                    "the feed-forward reads the attention block's output a = self.attention(x, mask).hidden",
-                ),
-                "mask not passed on": (
-                    reference(x, None).hidden,
-                    "pass the mask on: self.attention(x, mask)",
-                ),
-            }
-            _expect_right(check, got, reference(x, mask).hidden, mistakes, case)
+    for run in _layer_runs(check, bertlib_encoder.EncoderLayer, cases):
+        got = check.hidden(run.result, run.case)
+        reference, x, mask = run.reference, run.x, run.mask
+        attention, out = reference.attention, reference.output
+        a = attention(x, mask).hidden  # (B, T, H)
+        ffn = out.dense(reference.intermediate(a))  # (B, T, H)
+        pre_a = x + attention.output.dense(attention.self(attention.output.LayerNorm(x), mask).context)
+        mistakes = [
+            Mistake(
+                "pre-LN instead of post-LN",
+                pre_a + out.dense(reference.intermediate(out.LayerNorm(pre_a))),
+                "each sublayer normalised its input and added the residual unnormalised (pre-LN); BERT "
+                "is post-LN: y = LayerNorm(a + FFN(a))",
+            ),
+            Mistake(
+                "the LayerNorm before the residual",
+                a + out.LayerNorm(ffn),
+                "a + LayerNorm(FFN(a)): add the residual a first, then normalise (self.output does both)",
+            ),
+            Mistake("missing residual", out.LayerNorm(ffn), "self.output(widened, a) adds a back: pass a"),
+            Mistake(
+                "wrong residual",
+                out.LayerNorm(x + ffn),
+                "the feed-forward's residual is the attention block's output a, not the layer's input x",
+            ),
+            Mistake(
+                "ReLU instead of GELU",
+                out.LayerNorm(a + out.dense(F.relu(reference.intermediate.dense(a)))),
+                "the feed-forward's activation is GELU: use self.intermediate, which applies it",
+            ),
+            Mistake(
+                "attention block skipped",
+                out.LayerNorm(x + out.dense(reference.intermediate(x))),
+                "the feed-forward reads the attention block's output a = self.attention(x, mask).hidden",
+            ),
+            Mistake("mask not passed on", reference(x, None).hidden, "pass the mask on: self.attention(x, mask)"),
+        ]
+        _expect_right(check, got, reference(x, mask).hidden, mistakes, run.case)
     check.done()
 
 
 @exercise_check(fallback=bertlib_encoder.Encoder)
-@_own_rng
+@isolated
 def check_encoder(encoder: type[nn.Module]) -> None:
     """Encoder(config): forward(x, mask) -> EncoderOutput(last_hidden_state, hidden_states): L layers in a stack."""
     check = ModuleChecker("Encoder", encoder)
     cases = [
-        (_config(layers=1), (2, 4), None, "1 layer, x of shape (2, 4, 16), no padding"),
-        (_config(layers=3), (2, 5), [5, 2], "3 layers, sequences of 5 and 2 tokens padded to 5"),
-        (_config(hidden=8, heads=2, layers=2), (3, 3), [3, 1, 2], "2 layers of hidden 8, padded batch of 3"),
+        LayerCase(_config(layers=1), (2, 4), None, "1 layer, x of shape (2, 4, 16), no padding"),
+        LayerCase(_config(layers=3), (2, 5), [5, 2], "3 layers, sequences of 5 and 2 tokens padded to 5"),
+        LayerCase(_config(hidden=8, heads=2, layers=2), (3, 3), [3, 1, 2], "2 layers of hidden 8, padded batch of 3"),
     ]
-    for config, (batch, length), lengths, case in cases:
-        reference = _reference(bertlib_encoder.Encoder(config))
-        module = check.build((config,), reference, case)
-        x = torch.randn(batch, length, config.hidden_size)
-        mask = None if lengths is None else _padding(lengths, length)
-        result = check.run(module, x.clone(), mask, case=case)
-        _expect_deterministic(check, module, (x, mask), result, case)
+    for run in _layer_runs(check, bertlib_encoder.Encoder, cases):
+        reference, x, mask, result, case = run.reference, run.x, run.mask, run.result, run.case
         check.expect(
             isinstance(getattr(result, "last_hidden_state", None), torch.Tensor)
             and isinstance(getattr(result, "hidden_states", None), tuple),
@@ -463,32 +354,32 @@ def check_encoder(encoder: type[nn.Module]) -> None:
             "hidden_states=tuple(states))",
             case,
         )
-        layers, states = config.num_hidden_layers, result.hidden_states
+        layers, states = len(reference.layer), result.hidden_states
         check.expect(
             len(states) == layers + 1,
             "hidden states",
             f"hidden_states has {len(states)} tensors; it needs {layers + 1}: the input, then each layer's output",
             case,
         )
-        with torch.no_grad():
-            want = reference(x, mask)
-            mistakes = {
-                "every layer reads the input": (
-                    reference.layer[-1](x, mask).hidden,
-                    "each layer must read the output of the layer below it, not the embeddings x",
-                ),
-                "mask not passed on": (reference(x, None).last_hidden_state, "pass the mask to every layer"),
-            }
-            _expect_right(check, result.last_hidden_state, want.last_hidden_state, mistakes, case)
-            for index, (got_state, want_state) in enumerate(zip(states, want.hidden_states, strict=True)):
-                check.expect_close(
-                    got_state,
-                    want_state,
-                    case,
-                    kind="hidden states",
-                    hint=f"hidden_states[{index}] should be "
-                    + ("the input x" if index == 0 else f"the output of layer {index - 1}"),
-                )
+        want = reference(x, mask)
+        mistakes = [
+            Mistake(
+                "every layer reads the input",
+                reference.layer[-1](x, mask).hidden,
+                "each layer must read the output of the layer below it, not the embeddings x",
+            ),
+            Mistake("mask not passed on", reference(x, None).last_hidden_state, "pass the mask to every layer"),
+        ]
+        _expect_right(check, result.last_hidden_state, want.last_hidden_state, mistakes, case)
+        for index, (got_state, want_state) in enumerate(zip(states, want.hidden_states, strict=True)):
+            check.expect_close(
+                got_state,
+                want_state,
+                case,
+                kind="hidden states",
+                hint=f"hidden_states[{index}] should be "
+                + ("the input x" if index == 0 else f"the output of layer {index - 1}"),
+            )
     check.done()
 
 

@@ -2,14 +2,18 @@
 
 A check tries several cases and stops at the first thing that is wrong, with a message that names
 the kind of mistake (shape, masking, numerical stability, dtype, values) and the case that showed it.
-Its job ends at judging: the cases themselves live beside the topic they check.
+When a result is wrong, `Checker.expect_right` compares it with the typical wrong answers of the
+exercise (each a `Mistake`) and names the one it matches. Its job ends at judging: the cases and
+their mistakes live beside the topic they check, and building a student's nn.Module lives in
+modules.py.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 import torch
@@ -40,6 +44,22 @@ class ExerciseFailed(AssertionError):
 #: The Checker of the check now running, so that `exercise_check` can say what the student's
 #: function returned when the check's own code cannot use it.
 _running: ContextVar[Checker | None] = ContextVar("running_checker", default=None)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer: its name (the message's kind), what it computes, and the fix."""
+
+    kind: str
+    result: torch.Tensor
+    hint: str
+
+
+def _close(got: torch.Tensor, want: torch.Tensor, atol: float) -> bool:
+    """Same shape, real, and within `atol` everywhere (NaN only where `want` has NaN too)."""
+    if got.shape != want.shape or got.is_complex():
+        return False
+    return torch.allclose(got.detach().double(), want.detach().double(), rtol=0.0, atol=atol, equal_nan=True)
 
 
 def describe(value: Any) -> str:
@@ -206,6 +226,35 @@ class Checker:
             + (f"; {hint}" if hint else ""),
             case,
         )
+
+    def expect_right(
+        self,
+        got: Any,
+        want: torch.Tensor,
+        mistakes: Iterable[Mistake],
+        case: str,
+        *,
+        atol: float = 1e-5,
+        hint: str = "",
+    ) -> None:
+        """Pass if `got` is within `atol` of `want`; otherwise fail naming the first typical mistake
+        whose result `got` matches (a wrong shape may match one too), or else as wrong "values".
+
+        An integer result of a float exercise is a "dtype" mistake.
+        """
+        self.expect_tensor_kind(got, tuple(want.shape), case)
+        self.expect(
+            got.is_floating_point() or got.is_complex() or not want.is_floating_point(),
+            "dtype",
+            f"it returned a tensor of {got.dtype}: these are real numbers, keep the input's float dtype "
+            "(an integer tensor rounds every weight to 0 or 1)",
+            case,
+        )
+        if not _close(got, want, atol):
+            for mistake in mistakes:
+                if _close(got, mistake.result, atol):
+                    self.fail(mistake.kind, mistake.hint, case)
+        self.expect_close(got, want, case, atol=atol, hint=hint)
 
     def done(self) -> None:
         """Print the verdict once every case has passed; call it last, after all the expectations."""
