@@ -80,7 +80,12 @@ def wait_for_last_cell(page, timeout_s: float) -> list[dict]:
         elif time.monotonic() - idle_since > 5:
             return cells
         time.sleep(1)
-    pytest.fail(f"The student copy was still running after {timeout_s:.0f} s.")
+    page.screenshot(path=str(ARTIFACTS / "student_run_all_timeout.png"), full_page=True)  # what it hung on
+    busy = [i for i, cell in enumerate(page.evaluate(CODE_CELLS)) if "*" in cell["prompt"]]
+    pytest.fail(
+        f"The student copy was still running after {timeout_s:.0f} s; busy code cells: {busy} "
+        f"(screenshot: {ARTIFACTS / 'student_run_all_timeout.png'})."
+    )
 
 
 def expected_last_output(name: str) -> str:
