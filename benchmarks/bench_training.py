@@ -1,13 +1,14 @@
-"""Time the training runs the notebooks make, against issue 4's budgets (figures, not a timed test).
+"""Time the training runs the notebooks make, against the course's budgets (figures, not a timed test).
 
     python benchmarks/bench_training.py                 # live demo + every notebook fine-tuning run
     python benchmarks/bench_training.py --shipped       # also re-run the shipped checkpoint's pre-training
 
 Budgets, on 2 CPU cores:
-- the live pre-training demo (`live_pretraining_demo()`) reaches held-out MLM accuracy >= 0.5
+- the live pre-training demo (`live_pretraining_demo()`) reaches held-out MLM accuracy >= 0.65
   within 60 s, data preparation included;
-- the shipped checkpoint's pre-training (the command in its pretraining.json) takes <= 10 min;
-- each notebook fine-tuning run (`finetune_for_notebook(task)`) takes <= 60 s, scoring included.
+- the shipped checkpoint's pre-training (the command in its pretraining.json) takes <= 30 min;
+- each notebook fine-tuning run (`finetune_for_notebook(task)`: a task's budget, or its `live_steps`)
+  takes <= 60 s, scoring included.
 
 Timings depend on what else the machine runs: the load average is printed before and after.
 With 2 threads, torch slows down badly when another process competes for the cores.
@@ -53,9 +54,9 @@ def timed(what: str, budget: float, work: Callable[[], tuple[str, bool]]) -> Tim
 
 
 def live_demo() -> tuple[str, bool]:
-    """The live pre-training demo, and whether it reaches held-out MLM accuracy 0.5."""
+    """The live pre-training demo, and whether it reaches held-out MLM accuracy 0.65."""
     accuracy = live_pretraining_demo(progress=False).scores.mlm_accuracy
-    return f"held-out MLM accuracy {accuracy:.3f}", accuracy >= 0.5
+    return f"held-out MLM accuracy {accuracy:.3f}", accuracy >= 0.65
 
 
 def notebook_finetune(task: str, **kwargs) -> Callable[[], tuple[str, bool]]:
@@ -96,7 +97,7 @@ def main() -> None:
     timings.append(timed("fine-tune sentiment (random init)", 60, notebook_finetune("sentiment", init="random")))
     timings.append(timed("fine-tune sentiment ([CLS] pooling)", 60, notebook_finetune("sentiment", pooling="cls")))
     if args.shipped:
-        timings.append(timed("shipped checkpoint pre-training", 600, shipped_pretraining))
+        timings.append(timed("shipped checkpoint pre-training", 30 * 60, shipped_pretraining))
     print(f"load average after: {os.getloadavg()}")
     print("| run | seconds | budget | result | within budget |\n|---|---|---|---|---|")
     for t in timings:

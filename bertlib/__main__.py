@@ -384,6 +384,19 @@ def add_evidence_command(commands: argparse._SubParsersAction) -> None:
             "fine-tuning seeds per model and task (default 5)",
         ),
         (
+            "--first-seed",
+            whole(0, " (seeds are whole numbers from 0)"),
+            0,
+            "the first fine-tuning seed; the seeds are FIRST .. FIRST + SEEDS - 1 (default 0)",
+        ),
+        (
+            "--jobs",
+            whole(1, " (e.g. 2 on two cores)"),
+            1,
+            "fine-tuning runs side by side, each in its own process with one thread; the numbers do not "
+            "depend on it (default 1)",
+        ),
+        (
             "--tasks",
             str,
             ",".join(task_names()),
@@ -599,6 +612,7 @@ def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
     """`finetune`: check everything, fine-tune on the task, save the model and its scores."""
     from dataclasses import asdict
 
+    from bertlib.paths import file_sha256
     from bertlib.training.checkpoint import (
         atomic_write_json,
         require_finished,
@@ -655,6 +669,10 @@ def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
                 "command": the_command(argv),
                 "seed": args.seed,
                 "steps": args.steps,
+                "threads": torch.get_num_threads(),
+                "torch": torch.__version__,
+                "seconds": round(run.history.seconds, 1),
+                "sha256": file_sha256(out / "model.safetensors"),
                 "scores": {split: asdict(s) for split, s in run.scores.items()},
             },
         )
@@ -701,6 +719,9 @@ def run_evidence(args: argparse.Namespace, argv: list[str]) -> int:
         tasks=tuple(args.tasks.split(",")),
         checkpoint=args.checkpoint,
         allow_unfinished=args.allow_unfinished,
+        first_seed=args.first_seed,
+        jobs=args.jobs,
+        threads=args.threads,
     )
     options = plan.finetune_options(plan.tasks[0])  # the pre-trained contender's, as the runs will use
     check_fits_checkpoint(options)

@@ -6,7 +6,9 @@ pre-training:
 
 - `course_tokenizer()`: the course's WordPiece tokenizer (data/vocab.txt);
 - `shipped_checkpoint()`: the folder of the tiny BERT pre-trained on the course corpus;
-- `load_shipped()`: that model in eval mode, with its tokenizer, its record and held-out examples.
+- `load_shipped()`: that model in eval mode, with its tokenizer, its record and held-out examples;
+- `fine_tuned_checkpoint(task)`: the folder of a model fine-tuned from it with a task's full budget,
+  shipped where the notebook's live run cannot reach the full result in a minute (QA).
 
 `RUN_FILE` and `HELD_OUT_FILE` name the files a pre-trained model folder holds beside its weights
 (bertlib.training.pretraining writes them). Its job ends at finding and loading; making a
@@ -38,6 +40,21 @@ SHIPPED_CHECKPOINT = Path("checkpoints") / "bert-tiny-course"
 def shipped_checkpoint() -> Path:
     """The folder of the tiny BERT pre-trained on the course corpus that ships in data/."""
     return data_path(*SHIPPED_CHECKPOINT.parts)
+
+
+#: Tasks whose fully fine-tuned model ships beside the pre-trained checkpoint (see data/README.md).
+FINE_TUNED_TASKS = ("qa",)
+
+
+def fine_tuned_checkpoint(task: str) -> Path:
+    """The folder of the shipped checkpoint fine-tuned on `task` with its full budget, made by
+    `python -m bertlib finetune --task TASK --threads 1 --out data/checkpoints/bert-tiny-course-TASK`."""
+    if task not in FINE_TUNED_TASKS:
+        raise FileNotFoundError(
+            f"No fine-tuned model of task {task!r} ships (only {', '.join(FINE_TUNED_TASKS)}); "
+            f"make one with `python -m bertlib finetune --task {task} --out runs/{task}`."
+        )
+    return data_path("checkpoints", f"{SHIPPED_CHECKPOINT.name}-{task}")
 
 
 def course_tokenizer() -> BertTokenizer:

@@ -8,6 +8,8 @@ run NOTEBOOK...                   execute in place (fresh kernel), clean, save, 
 timings NOTEBOOK...               execute without saving and report each notebook's timings
 site NOTEBOOKS_DIR --out DIR      build the offline reading-room website (saved outputs, local MathJax,
                                   student copies under student/); --out is emptied first
+figures                           rewrite the figures of README.md and data/README.md from their sources
+                                  (data/evidence.json, the data's counts, the checkpoint's record)
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     site.add_argument("notebooks", type=Path, help="folder holding the series (notebooks/)")
     site.add_argument("--out", type=Path, required=True, help="folder for the site (build/site/), emptied first")
     site.add_argument("--no-student", action="store_true", help="leave out the student copies' section")
+    commands.add_parser("figures", help="rewrite the READMEs' figures from their sources")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     for command in commands.choices.values():  # --debug is taken before or after the subcommand
         command.add_argument(
@@ -79,6 +82,14 @@ def run_command(args: argparse.Namespace) -> int:
         from bertlib.course.site import build_site  # imports nbconvert: only when a site is built
 
         print(build_site(args.notebooks, args.out, student=not args.no_student).summary())
+        return 0
+    if args.command == "figures":
+        from bertlib.course.figures import DOCUMENTS, refresh
+
+        changed = refresh()
+        print(
+            f"rewrote {len(changed)} of {len(DOCUMENTS)} files: " + (", ".join(map(str, changed)) or "all up to date")
+        )
         return 0
     notebooks = [read_notebook(path) for path in args.paths]  # every file is checked before any work
     if args.command == "clean":

@@ -48,8 +48,8 @@ def entity(text: str, label: str) -> Mention:
 class WordSpan:
     """Words [start, end) of a sentence."""
 
-    start: int
-    end: int
+    start: int  # the index of its first word
+    end: int  # the index after its last word
 
 
 @dataclass(frozen=True)

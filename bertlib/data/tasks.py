@@ -46,7 +46,7 @@ from bertlib.data.sentences import OUTSIDE, Sentence
 from bertlib.data.world import JUDGEMENT_FORMS, SEED, Pools, Story, StoryWriter
 from bertlib.paths import data_path
 
-SENTIMENT_SIZES = {"train": 300, "dev": 300, "test": 2000, "test_negation": 2000}
+SENTIMENT_SIZES = {"train": 500, "dev": 300, "test": 2000, "test_negation": 2000}
 #: The NER set's labels, in the order a classifier numbers them.
 NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ANIMAL", "I-ANIMAL")
 NER_SIZES = {"train": 400, "dev": 300, "test": 2000}

@@ -7,6 +7,8 @@ projection, the residual and the LayerNorm belong to the encoder (`encoder.Atten
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -18,6 +20,11 @@ from bertlib.shapes import check_shape
 #: What Google's BERT adds to the score of a padding key: exp() of it is 0 in any float type,
 #: while, unlike -inf, it stays finite in bf16 and fp16.
 MASKED = -10000.0
+
+#: The additive attention mask that `padding_mask` makes, added to the (B, nh, T, T) scores:
+#: (B, 1, 1, T) from a (B, T) padding mask, or (B, 1, T, T) from a per-query one; 0 where a key
+#: may be seen, MASKED where it may not. None: every key is seen.
+AdditiveMask: TypeAlias = torch.Tensor | None
 
 
 def padding_mask(attention_mask: torch.Tensor) -> torch.Tensor:
@@ -52,7 +59,7 @@ def causal_mask(attention_mask: torch.Tensor) -> torch.Tensor:
 
 
 def explicit_attention(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None, dropout_p: float = 0.0
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: AdditiveMask = None, dropout_p: float = 0.0
 ) -> AttentionOutput:
     """The teaching form, written out. q, k, v: (B, nh, T, hd); mask: additive, (B, 1, 1, T).
 
@@ -72,7 +79,7 @@ def explicit_attention(
 
 
 def fused_attention(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None, dropout_p: float = 0.0
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: AdditiveMask = None, dropout_p: float = 0.0
 ) -> AttentionOutput:
     """The same computation in torch's fused kernel (`F.scaled_dot_product_attention`). It is faster
     and lighter on memory because the (T, T) weights never leave the kernel, so it cannot return them.
@@ -126,12 +133,7 @@ class MultiHeadSelfAttention(nn.Module):
         return x.view(batch, length, self.num_heads, self.head_size).transpose(1, 2)  # (B, nh, T, hd)
 
     def forward(
-        self,
-        x: torch.Tensor,
-        mask: torch.Tensor | None = None,
-        *,
-        output_attentions: bool = False,
-        output_qk: bool = False,
+        self, x: torch.Tensor, mask: AdditiveMask = None, *, output_attentions: bool = False, output_qk: bool = False
     ) -> SelfAttentionOutput:
         """x: (B, T, H); mask: additive (B, 1, 1, T) or (B, 1, T, T) from `padding_mask`, or None."""
         batch, length, hidden = x.shape

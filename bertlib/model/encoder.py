@@ -11,7 +11,7 @@ import dataclasses
 import torch
 from torch import nn
 
-from bertlib.model.attention import MultiHeadSelfAttention
+from bertlib.model.attention import AdditiveMask, MultiHeadSelfAttention
 from bertlib.model.config import ACTIVATIONS, BertConfig
 from bertlib.model.outputs import EncoderOutput, LayerOutput, SelfAttentionOutput
 
@@ -65,7 +65,7 @@ class AttentionBlock(nn.Module):
         self.self = MultiHeadSelfAttention(config)  # named `self` so parameters match HF's checkpoints
         self.output = DenseAddNorm(config.hidden_size, config)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, **options: bool) -> LayerOutput:
+    def forward(self, x: torch.Tensor, mask: AdditiveMask, **options: bool) -> LayerOutput:
         """x: (B, T, H) -> LayerOutput with hidden (B, T, H); options: output_attentions, output_qk."""
         attended: SelfAttentionOutput = self.self(x, mask, **options)
         return LayerOutput(
@@ -92,7 +92,7 @@ class EncoderLayer(nn.Module):
         self.intermediate = Intermediate(config)
         self.output = DenseAddNorm(config.intermediate_size, config)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, **options: bool) -> LayerOutput:
+    def forward(self, x: torch.Tensor, mask: AdditiveMask, **options: bool) -> LayerOutput:
         """x: (B, T, H) -> LayerOutput with hidden (B, T, H); options: output_attentions, output_qk."""
         attended = self.attention(x, mask, **options)
         a = attended.hidden  # (B, T, H)
@@ -108,12 +108,7 @@ class Encoder(nn.Module):
         self.layer = nn.ModuleList(EncoderLayer(config) for _ in range(config.num_hidden_layers))
 
     def forward(
-        self,
-        x: torch.Tensor,
-        mask: torch.Tensor | None = None,
-        *,
-        output_attentions: bool = False,
-        output_qk: bool = False,
+        self, x: torch.Tensor, mask: AdditiveMask = None, *, output_attentions: bool = False, output_qk: bool = False
     ) -> EncoderOutput:
         """x: (B, T, H) embeddings; mask: additive (B, 1, 1, T) or None -> every layer's states."""
         states, layers = [x], []

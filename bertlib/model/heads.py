@@ -14,6 +14,7 @@ name, and back.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar, overload
 
 import torch
@@ -271,6 +272,15 @@ def _cls_heads(config: BertConfig, bert: BertModel, *, next_sentence: bool) -> n
     return _init_head(nn.ModuleDict(heads), config)
 
 
+@dataclass(frozen=True)
+class BertRun:
+    """What a task head reads: BERT's output on a batch, and the attention mask it ran with (which
+    positions of the output are real tokens)."""
+
+    output: BertModelOutput  # the encoder's states, and the pooled [CLS] vector if the model has a pooler
+    attention_mask: torch.Tensor | None  # (B, T), or (B, T, T) per query, as given to forward; None: no padding
+
+
 class _BertWithHead(PretrainedModel, Generic[OutputT]):
     """What every task model shares: BERT reads the input, then the model's `head` turns BERT's
     output into logits (and the loss, when labels are given).
@@ -280,7 +290,7 @@ class _BertWithHead(PretrainedModel, Generic[OutputT]):
     """
 
     bert: BertModel
-    #: (bert output, attention_mask, **the head's keyword arguments) -> the model's output.
+    #: (BertRun, **the head's keyword arguments) -> the model's output.
     head: Callable[..., OutputT]
 
     def forward(
@@ -297,7 +307,7 @@ class _BertWithHead(PretrainedModel, Generic[OutputT]):
         bert = self.bert(
             input_ids, token_type_ids, attention_mask, output_attentions=output_attentions, output_qk=output_qk
         )
-        return self.head(bert, attention_mask, **head_inputs)
+        return self.head(BertRun(bert, attention_mask), **head_inputs)
 
 
 class _WithPreTrainingHeads(_BertWithHead[OutputT]):
@@ -330,23 +340,22 @@ class BertForPreTraining(_WithPreTrainingHeads[PreTrainingOutput]):
 
     def head(
         self,
-        bert: BertModelOutput,
-        attention_mask: torch.Tensor | None,
+        bert: BertRun,
         *,
         masked_positions: torch.Tensor | None = None,  # (B, P)
         mlm_labels: torch.Tensor | None = None,  # (B, P), or (B, T) without masked_positions
         nsp_labels: torch.Tensor | None = None,  # (B,)
     ) -> PreTrainingOutput:
         """Masked-LM logits at `masked_positions` and next-sentence logits; the summed loss when labels are given."""
-        mlm_logits = self.cls["predictions"](bert.last_hidden_state, masked_positions)  # (B, P or T, V)
-        nsp_logits = self.cls["seq_relationship"](bert.pooler_output)  # (B, 2)
+        mlm_logits = self.cls["predictions"](bert.output.last_hidden_state, masked_positions)  # (B, P or T, V)
+        nsp_logits = self.cls["seq_relationship"](bert.output.pooler_output)  # (B, 2)
         mlm_loss = classification_loss(mlm_logits, mlm_labels, "mlm_labels")
         nsp_loss = classification_loss(nsp_logits, nsp_labels, "nsp_labels")
         losses = [loss for loss in (mlm_loss, nsp_loss) if loss is not None]
         return PreTrainingOutput(
             mlm_logits=mlm_logits,
             nsp_logits=nsp_logits,
-            bert=bert,
+            bert=bert.output,
             loss=sum(losses[1:], start=losses[0]) if losses else None,
             mlm_loss=mlm_loss,
             nsp_loss=nsp_loss,
@@ -362,16 +371,12 @@ class BertForMaskedLM(_WithPreTrainingHeads[MaskedLMOutput]):
     next_sentence = False  # and so no pooler, as in HF
 
     def head(
-        self,
-        bert: BertModelOutput,
-        attention_mask: torch.Tensor | None,
-        *,
-        masked_positions: torch.Tensor | None = None,  # (B, P)
-        labels: torch.Tensor | None = None,  # (B, P), or (B, T) without masked_positions
+        self, bert: BertRun, *, masked_positions: torch.Tensor | None = None, labels: torch.Tensor | None = None
     ) -> MaskedLMOutput:
-        """Masked-LM logits (at `masked_positions`, or every token); the loss when `labels` are given."""
-        logits = self.cls["predictions"](bert.last_hidden_state, masked_positions)  # (B, P or T, V)
-        return MaskedLMOutput(logits=logits, bert=bert, loss=classification_loss(logits, labels))
+        """Masked-LM logits (at `masked_positions` (B, P), or every token); the loss when `labels` (B, P),
+        or (B, T) without masked_positions, are given."""
+        logits = self.cls["predictions"](bert.output.last_hidden_state, masked_positions)  # (B, P or T, V)
+        return MaskedLMOutput(logits=logits, bert=bert.output, loss=classification_loss(logits, labels))
 
 
 class _LinearClassifier(_BertWithHead[SequenceClassifierOutput | TokenClassifierOutput]):
@@ -392,13 +397,14 @@ class _LinearClassifier(_BertWithHead[SequenceClassifierOutput | TokenClassifier
         self.classifier = _init_head(nn.Linear(config.hidden_size, config.num_labels), config)
 
     def head(
-        self, bert: BertModelOutput, attention_mask: torch.Tensor | None, *, labels: torch.Tensor | None = None
+        self, bert: BertRun, *, labels: torch.Tensor | None = None
     ) -> SequenceClassifierOutput | TokenClassifierOutput:
         """The classifier's logits on `features`; the loss when `labels` are given."""
-        logits = self.classifier(self.dropout(self.features(bert, attention_mask)))  # (B, C) or (B, T, C)
-        return self.output_type(logits=logits, bert=bert, loss=classification_loss(logits, labels))
+        logits = self.classifier(self.dropout(self.features(bert)))  # (B, C) or (B, T, C)
+        return self.output_type(logits=logits, bert=bert.output, loss=classification_loss(logits, labels))
 
-    def features(self, bert: BertModelOutput, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    def features(self, bert: BertRun) -> torch.Tensor:
+        """The vectors the classifier reads: (B, H) per sequence or (B, T, H) per token."""
         raise NotImplementedError
 
 
@@ -418,12 +424,12 @@ class BertForSequenceClassification(_LinearClassifier):
     add_pooling_layer = True
     output_type = SequenceClassifierOutput
 
-    def features(self, bert: BertModelOutput, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    def features(self, bert: BertRun) -> torch.Tensor:
         """The (B, H) vector the classifier reads, as `config.classifier_pooling` chooses."""
         if self.config.classifier_pooling == "mean":
-            return mean_pool(bert.last_hidden_state, attention_mask)
-        assert bert.pooler_output is not None  # add_pooling_layer is True for sequence classification
-        return bert.pooler_output
+            return mean_pool(bert.output.last_hidden_state, bert.attention_mask)
+        assert bert.output.pooler_output is not None  # add_pooling_layer is True for sequence classification
+        return bert.output.pooler_output
 
 
 class BertForTokenClassification(_LinearClassifier):
@@ -438,9 +444,9 @@ class BertForTokenClassification(_LinearClassifier):
     add_pooling_layer = False
     output_type = TokenClassifierOutput
 
-    def features(self, bert: BertModelOutput, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    def features(self, bert: BertRun) -> torch.Tensor:
         """Every token's top hidden state, (B, T, H)."""
-        return bert.last_hidden_state
+        return bert.output.last_hidden_state
 
 
 class BertForQuestionAnswering(_BertWithHead[QuestionAnsweringOutput]):
@@ -463,63 +469,29 @@ class BertForQuestionAnswering(_BertWithHead[QuestionAnsweringOutput]):
         self.qa_outputs = _init_head(nn.Linear(config.hidden_size, 2), config)
 
     def head(
-        self,
-        bert: BertModelOutput,
-        attention_mask: torch.Tensor | None,
-        *,
-        start_positions: torch.Tensor | None = None,  # (B,)
-        end_positions: torch.Tensor | None = None,  # (B,)
+        self, bert: BertRun, *, start_positions: torch.Tensor | None = None, end_positions: torch.Tensor | None = None
     ) -> QuestionAnsweringOutput:
-        """Start and end logits per token; the span loss when both positions are given."""
-        start_logits, end_logits = self.qa_outputs(bert.last_hidden_state).unbind(dim=-1)  # (B, T) each
-        return QuestionAnsweringOutput(
-            start_logits=start_logits,
-            end_logits=end_logits,
-            bert=bert,
-            loss=self.span_loss(start_logits, end_logits, start_positions, end_positions),
-        )
+        """Start and end logits per token; the span loss when both positions, (B,) each, are given."""
+        start_logits, end_logits = self.qa_outputs(bert.output.last_hidden_state).unbind(dim=-1)  # (B, T) each
+        if start_positions is None and end_positions is None:
+            loss = None
+        elif start_positions is None or end_positions is None:
+            raise ValueError("Give both start_positions and end_positions (or neither): the loss needs both ends.")
+        else:
+            loss = self.span_loss(start_logits, end_logits, start_positions, end_positions)
+        return QuestionAnsweringOutput(start_logits=start_logits, end_logits=end_logits, bert=bert.output, loss=loss)
 
-    @overload
     @staticmethod
     def span_loss(
         start_logits: torch.Tensor,
         end_logits: torch.Tensor,
         start_positions: torch.Tensor,
         end_positions: torch.Tensor,
-        reduction: Reduction = ...,
-    ) -> torch.Tensor: ...
-    @overload
-    @staticmethod
-    def span_loss(
-        start_logits: torch.Tensor,
-        end_logits: torch.Tensor,
-        start_positions: None,
-        end_positions: None,
-        reduction: Reduction = ...,
-    ) -> None: ...
-    @overload
-    @staticmethod
-    def span_loss(
-        start_logits: torch.Tensor,
-        end_logits: torch.Tensor,
-        start_positions: torch.Tensor | None,
-        end_positions: torch.Tensor | None,
-        reduction: Reduction = ...,
-    ) -> torch.Tensor | None: ...
-    @staticmethod
-    def span_loss(
-        start_logits: torch.Tensor,
-        end_logits: torch.Tensor,
-        start_positions: torch.Tensor | None,
-        end_positions: torch.Tensor | None,
         reduction: Reduction = "mean",
-    ) -> torch.Tensor | None:
-        """(CE(start) + CE(end)) / 2, averaged (or, with ``reduction="sum"``, summed) over the answers;
-        None without positions."""
-        if (start_positions is None) != (end_positions is None):
-            raise ValueError("Give both start_positions and end_positions (or neither): the loss needs both ends.")
-        if start_positions is None or end_positions is None:
-            return None
+    ) -> torch.Tensor:
+        """(CE(start) + CE(end)) / 2, averaged (or, with ``reduction="sum"``, summed) over the answers.
+
+        Logits (B, T) each; positions (B,) each, token indices of the input (0 to T-1)."""
         for name, positions in (("start_positions", start_positions), ("end_positions", end_positions)):
             _check_index(_label_tensor(positions, name), start_logits.shape[1], name)
         start_loss = classification_loss(start_logits, start_positions, "start_positions", reduction)

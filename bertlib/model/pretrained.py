@@ -232,10 +232,8 @@ def load_weights_into(
     new = [k for k in missing if allow_new_head and not strict and layout.is_head(k)]
     wrong_shape = [k for k in given if k in expected and given[k].shape != expected[k].shape]
     missing = [k for k in missing if k not in new]
-    if isinstance(module, PretrainedModel):
-        problems = _problems(layout, missing, unexpected, wrong_shape, given, expected)
-    else:
-        problems = _naming_problems(layout, missing, unexpected, wrong_shape, given, expected)
+    mismatch = KeyMismatch(layout, missing, unexpected, wrong_shape, given, expected)
+    problems = _problems(mismatch) if isinstance(module, PretrainedModel) else _naming_problems(mismatch)
     if strict:
         problems += _buffer_problems({k: given[k] for k in dropped}, layout)
     if problems:
@@ -277,15 +275,31 @@ def _untie(given: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tenso
     return given
 
 
-def _problems(
-    layout: KeyLayout,
-    missing: list[str],
-    unexpected: list[str],
-    wrong_shape: list[str],
-    given: dict[str, torch.Tensor],
-    expected: dict[str, torch.Tensor],
-) -> list[str]:
+@dataclass(frozen=True)
+class KeyMismatch:
+    """How a checkpoint's keys and a model's differ, all in canonical checkpoint names (`layout` maps
+    them to the model's): what `load_weights_into` found, for the error that explains it."""
+
+    layout: KeyLayout  # the model's key layout (trunk prefix, head prefixes)
+    missing: list[str]  # the model's keys that the checkpoint lacks (and that may not stay new)
+    unexpected: list[str]  # the checkpoint's keys that the model has no place for
+    wrong_shape: list[str]  # keys of both whose tensors differ in shape
+    given: dict[str, torch.Tensor]  # the checkpoint's tensors
+    expected: dict[str, torch.Tensor]  # the model's tensors (their shapes are what counts)
+
+    def shape_clashes(self, *, model_names: bool = False) -> list[str]:
+        """ "key is (a, b) in the checkpoint but (c, d) in the model" for each key of `wrong_shape`
+        (named as the model names it with `model_names`)."""
+        return [
+            f"{self.layout.model_key(k) if model_names else k} is {tuple(self.given[k].shape)} in the checkpoint "
+            f"but {tuple(self.expected[k].shape)} in the model"
+            for k in self.wrong_shape
+        ]
+
+
+def _problems(mismatch: KeyMismatch) -> list[str]:
     """One line per kind of problem of a bertlib model (built from config.json), each naming the keys and the fix."""
+    layout, missing, given, expected = mismatch.layout, mismatch.missing, mismatch.given, mismatch.expected
     problems = []
     missing_head = [k for k in missing if layout.is_head(k)]
     missing_trunk = [k for k in missing if not layout.is_head(k)]
@@ -307,14 +321,14 @@ def _problems(
             f"missing keys: {_listed(missing_trunk)}. The checkpoint has fewer layers or parts "
             "than config.json describes; fix config.json (e.g. num_hidden_layers) to match the weights."
         )
-    if unexpected:
+    if mismatch.unexpected:
         problems.append(
-            f"unexpected keys: {_listed(unexpected)}. They are not weights of a BERT that config.json "
+            f"unexpected keys: {_listed(mismatch.unexpected)}. They are not weights of a BERT that config.json "
             "describes; fix config.json (e.g. num_hidden_layers), or convert the checkpoint."
         )
-    if wrong_shape:
+    if mismatch.wrong_shape:
         problems.append(
-            f"wrong shapes: {_listed(_shapes(wrong_shape, given, expected))}. config.json (or a config override) "
+            f"wrong shapes: {_listed(mismatch.shape_clashes())}. config.json (or a config override) "
             "does not describe these weights; set its sizes (vocab_size, hidden_size, num_labels, ...) to the "
             "checkpoint's."
         )
@@ -329,18 +343,12 @@ HF_NAMES = (
 )
 
 
-def _naming_problems(
-    layout: KeyLayout,
-    missing: list[str],
-    unexpected: list[str],
-    wrong_shape: list[str],
-    given: dict[str, torch.Tensor],
-    expected: dict[str, torch.Tensor],
-) -> list[str]:
+def _naming_problems(mismatch: KeyMismatch) -> list[str]:
     """One line per kind of problem of a module built by hand, in the module's own key names: what
     it has that the checkpoint lacks, the reverse, the renames that would fix both, and shapes."""
-    ours = [layout.model_key(k) for k in missing]
-    theirs = [layout.model_key(k) for k in unexpected]
+    layout = mismatch.layout
+    ours = [layout.model_key(k) for k in mismatch.missing]
+    theirs = [layout.model_key(k) for k in mismatch.unexpected]
     problems = []
     if ours:
         problems.append(
@@ -360,9 +368,9 @@ def _naming_problems(
             f"Name your submodules as Hugging Face's BERT does: {HF_NAMES}. "
             "sorted(model.state_dict()) lists your model's keys."
         )
-    if wrong_shape:
+    if mismatch.wrong_shape:
         problems.append(
-            f"wrong shapes: {_listed(_shapes([layout.model_key(k) for k in wrong_shape], given, expected, layout))}. "
+            f"wrong shapes: {_listed(mismatch.shape_clashes(model_names=True))}. "
             "Build the model from the checkpoint's config.json (BertConfig.from_json_file), and check the sizes "
             "each nn.Linear maps from and to: nn.Linear(in, out) stores its weight as (out, in)."
         )
@@ -383,18 +391,6 @@ def rename_hints(ours: list[str], theirs: list[str]) -> list[str]:
             if len(differing) == 1:
                 renames[f"`{differing[0][0]}` -> `{differing[0][1]}`"] = None
     return list(renames)
-
-
-def _shapes(
-    keys: list[str], given: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], layout: KeyLayout | None = None
-) -> list[str]:
-    """ "key is (a, b) in the checkpoint but (c, d) in the model" for each key (in the model's names
-    when `layout` is given)."""
-    canonical = [layout.canonical(k) for k in keys] if layout else keys
-    return [
-        f"{key} is {tuple(given[c].shape)} in the checkpoint but {tuple(expected[c].shape)} in the model"
-        for key, c in zip(keys, canonical, strict=True)
-    ]
 
 
 def _buffer_problems(buffers: dict[str, torch.Tensor], layout: KeyLayout) -> list[str]:

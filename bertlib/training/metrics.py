@@ -206,6 +206,43 @@ def entity_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[st
     return EntityScores(precision, recall, f1_score(precision, recall), per_type)
 
 
+def entity_texts(sentences: Sequence[tuple[Sequence[str], Sequence[str]]]) -> set[str]:
+    """Every entity's words, joined by spaces, over (words, BIO tags) sentences: what a training
+    split has taught a tagger by name."""
+    return {" ".join(words[c.start : c.end]) for words, tags in sentences for c in bio_chunks(tags)}
+
+
+@dataclass(frozen=True)
+class UnseenRecall:
+    """Recall on the gold entities whose text a training split never showed as an entity."""
+
+    recall: float  # unseen gold entities predicted exactly (type, start and end) / unseen gold entities
+    entities: int  # how many gold entities were unseen
+
+
+@dataclass(frozen=True)
+class NerScores(EntityScores):
+    """conlleval's report, plus recall on the entities that training never named (the course's NER)."""
+
+    unseen_recall: float = 0.0  # see UnseenRecall.recall
+    unseen_entities: int = 0  # see UnseenRecall.entities
+
+
+def unseen_entity_recall(
+    sentences: Sequence[tuple[Sequence[str], Sequence[str]]], predicted: Sequence[Sequence[str]], seen: set[str]
+) -> UnseenRecall:
+    """Recall over the gold entities of (words, gold tags) `sentences` whose text is not in `seen`
+    (`entity_texts` of the training split): where a tagger must generalise from context."""
+    wanted = right = 0
+    for (words, gold_tags), predicted_tags in zip(sentences, predicted, strict=True):
+        predicted_chunks = set(bio_chunks(predicted_tags))
+        for chunk in bio_chunks(gold_tags):
+            if " ".join(words[chunk.start : chunk.end]) not in seen:
+                wanted += 1
+                right += chunk in predicted_chunks
+    return UnseenRecall(_ratio(right, wanted), wanted)
+
+
 # -- extractive QA, as SQuAD v1.1's official script scores it ------------------------------------
 
 

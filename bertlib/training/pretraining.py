@@ -242,9 +242,9 @@ def pretrain(
     options: PretrainRunOptions,
     config: TrainingConfig,
     *,
+    data: PretrainData | None = None,
     out_dir: str | Path | None = None,
     resume_from: str | Path | None = None,
-    data: PretrainData | None = None,
 ) -> PretrainRun:
     """Pre-train a fresh BERT (seeded by `config.seed`) with MLM + NSP, evaluating on the held-out
     documents every `config.eval_every` steps and at the end. Saves nothing by itself except
@@ -314,7 +314,7 @@ def save_pretrained_run(run: PretrainRun, options: PretrainRunOptions, out_dir: 
 #: that it stays under a minute on 2 cores and reaches held-out MLM accuracy >= 0.5.
 LIVE_DEMO_OPTIONS = PretrainRunOptions(hidden_size=64, dupe_factor=1, dropout=0.0)
 LIVE_DEMO_CONFIG = TrainingConfig(
-    steps=800, batch_size=64, lr=4e-3, warmup_steps=100, eval_every=100, description="pre-training (live)"
+    steps=900, batch_size=64, lr=6e-3, warmup_steps=100, eval_every=100, description="pre-training (live)"
 )
 
 

@@ -27,23 +27,28 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class TaskBudget:
-    """A task's fine-tuning budget: the same for every model compared on it (evidence.py), and the
-    runs the notebooks make (each under a minute on 2 cores: benchmarks/bench_training.py)."""
+    """A task's fine-tuning budget: the same for every model compared on it (evidence.py). The
+    notebooks run it live when it takes under a minute on 2 cores, else its `live_steps`, and show
+    the full run from a model fine-tuned by the same budget (`python -m bertlib finetune`)."""
 
     steps: int
     batch_size: int
     lr: float  # the rate notebooks use: pre-trained's best on dev in the evidence search
     lrs: tuple[float, ...]  # the learning-rate grid each model searches on dev for the evidence
     warmup_fraction: float = 0.1
+    live_steps: int | None = None  # the notebooks' live run if `steps` take over a minute (None: all `steps`)
 
-    def config(self, seed: int = 0, lr: float | None = None, progress: bool = True) -> TrainingConfig:
-        """The loop's settings for one run of this budget."""
+    def config(
+        self, seed: int = 0, lr: float | None = None, progress: bool = True, live: bool = False
+    ) -> TrainingConfig:
+        """The loop's settings for one run of this budget (`live`: the notebooks' shorter run, if any)."""
+        steps = self.live_steps if live and self.live_steps else self.steps
         return TrainingConfig(
-            steps=self.steps,
+            steps=steps,
             batch_size=self.batch_size,
             lr=lr or self.lr,
             seed=seed,
-            warmup_steps=int(self.warmup_fraction * self.steps),
+            warmup_steps=int(self.warmup_fraction * steps),
             progress=progress,
         )
 
@@ -62,6 +67,24 @@ PRETRAINED_VS_RANDOM = (Contender("pre-trained", "pretrained"), Contender("rando
 
 
 @dataclass(frozen=True)
+class ReportedMetric:
+    """A metric the evidence reports as its own row beside the task's headline (e.g. QA's exact match)."""
+
+    attribute: str  # a field of the task's scores, e.g. "exact_match"
+    label: str  # how the evidence table names it, e.g. "exact match"
+
+
+@dataclass(frozen=True)
+class EvidenceTarget:
+    """What the evidence demands of the pre-trained model's headline metric, on every test split
+    (points are percentage points over the seeds)."""
+
+    at_least: float = 0.0  # the pre-trained model's mean, in %
+    gain_over_random: float = 10.0  # how far the pre-trained mean must be above random init's
+    max_std: float | None = None  # the most the pre-trained model may vary between seeds (None: no limit)
+
+
+@dataclass(frozen=True)
 class TaskSpec:
     """Everything about one fine-tuning task outside its class."""
 
@@ -74,6 +97,9 @@ class TaskSpec:
     test_splits: tuple[str, ...] = ("test",)  # the splits the evidence scores
     contenders: tuple[Contender, ...] = PRETRAINED_VS_RANDOM  # the models the evidence compares
     bag_of_words: bool = False  # the evidence adds the bag-of-words baseline (a sentence-label task)
+    headline_label: str = ""  # how the evidence table names the headline metric (default: the class's `headline`)
+    reported: tuple[ReportedMetric, ...] = ()  # further rows of the evidence, without targets
+    target: EvidenceTarget = EvidenceTarget()  # what the evidence checks of the pre-trained model
 
 
 _TASKS: dict[str, TaskSpec] = {}

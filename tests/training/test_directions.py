@@ -23,8 +23,8 @@ from bertlib.training.sampling import BatchOrder, batch_at
 
 #: The sha256 of each shipped model.safetensors, as `python -m bertlib.training.directions` wrote it.
 SHIPPED_SHA256 = {
-    "bidirectional": "d78580bdd6474708a800c06c5b9a6613d5301afc41fa442fea442bef70d3973e",
-    "left-to-right": "4fb4beba77a1e1fecc601fcb8dc305d69aaa8108ae1c7cef5d4b47484273180c",
+    "bidirectional": "983f2044fac1f36bdfa6635e2d07adaad925aaa6c857b0240c8db5a6c0ed83d4",
+    "left-to-right": "79f47eff5c2963f5f12d30b0ef3f23a58cbcb5edb1994b7bfe665ac4b76110f0",
 }
 
 

@@ -14,11 +14,13 @@ from bertlib.training.metrics import (
     classification_scores,
     confusion_matrix,
     entity_scores,
+    entity_texts,
     exact_match,
     normalize_answer,
     perplexity,
     squad_scores,
     token_f1,
+    unseen_entity_recall,
 )
 
 
@@ -99,6 +101,23 @@ def test_entity_scores_count_an_i_start_as_conlleval_does():
     assert entity_scores([["B-PER", "I-PER"]], [["I-PER", "I-PER"]]).f1 == 1.0
     # "O I-PER" starts at word 1: a different span, wrong.
     assert entity_scores([["B-PER", "I-PER"]], [["O", "I-PER"]]).f1 == 0.0
+
+
+def test_unseen_recall_counts_only_entities_training_never_named():
+    train = [(("mia", "went", "to", "oakdale"), ("B-PER", "O", "O", "B-LOC"))]
+    seen = entity_texts(train)
+    assert seen == {"mia", "oakdale"}
+    words = ("mia", "and", "noah", "went", "to", "little", "harlow")
+    gold = ("B-PER", "O", "B-PER", "O", "O", "B-LOC", "I-LOC")
+    # mia is seen; noah and "little harlow" are not. noah is found, "little harlow" only half.
+    predicted = ("O", "O", "B-PER", "O", "O", "B-LOC", "O")
+    unseen = unseen_entity_recall([(words, gold)], [predicted], seen)
+    assert (unseen.recall, unseen.entities) == (0.5, 2)
+    # the seen name is not counted, right or wrong; a wrong type is not a hit
+    assert (
+        unseen_entity_recall([(words, gold)], [("B-PER", "O", "B-LOC", "O", "O", "B-LOC", "I-LOC")], seen).recall == 0.5
+    )
+    assert unseen_entity_recall([(words, gold)], [gold], seen | {"noah", "little harlow"}).entities == 0
 
 
 def test_entity_scores_refuse_misaligned_sentences():

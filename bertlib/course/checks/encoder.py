@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from bertlib.course.checks.framework import Checker, Mistake, describe, exercise_check
-from bertlib.course.checks.modules import ModuleChecker, isolated
+from bertlib.course.checks.modules import ModuleChecker, isolated, module_check
 from bertlib.model import BertConfig
 from bertlib.model import encoder as bertlib_encoder
 from bertlib.model.attention import padding_mask
@@ -75,6 +75,53 @@ def _expect_right(check: Checker, got: Any, right: torch.Tensor, mistakes: list[
         case,
     )
     check.expect_right(got, right, mistakes, case)
+
+
+@dataclass(frozen=True)
+class PostLNNames:
+    """How the hints name a post-LN sublayer's parts, LayerNorm(residual + projected), where
+    `self.output(output_input, residual)` projects, adds the residual and normalises."""
+
+    residual: str  # the residual's name: "x"
+    projected: str  # the projected sublayer output in a formula: "dense(...)"
+    output_input: str  # what self.output projects: "context"
+    pre_ln: str  # the hint for the pre-LN version: what it computes, and what BERT's post-LN one does
+
+
+def _post_ln_mistakes(
+    residual: torch.Tensor, projected: torch.Tensor, norm: nn.LayerNorm, pre_ln: torch.Tensor, names: PostLNNames
+) -> list[Mistake]:
+    """The mistakes every post-LN sublayer can make, out = LayerNorm(residual + projected): pre-LN
+    (`pre_ln`, the sublayer run pre-LN), the LayerNorm before the residual, and a missing residual.
+    `residual`, `projected` and `pre_ln` are (B, T, H); `names` words the hints."""
+    r = names.residual
+    return [
+        Mistake("pre-LN instead of post-LN", pre_ln, names.pre_ln),
+        Mistake(
+            "the LayerNorm before the residual",
+            residual + norm(projected),
+            f"{r} + LayerNorm({names.projected}): add the residual {r} first, then normalise (self.output does both)",
+        ),
+        Mistake("missing residual", norm(projected), f"self.output({names.output_input}, {r}) adds {r} back: pass {r}"),
+    ]
+
+
+#: The attention block, LayerNorm(x + dense(MHA(x))), in its hints.
+_ATTENTION_NAMES = PostLNNames(
+    "x",
+    "dense(...)",
+    "context",
+    "x + dense(MHA(LayerNorm(x))) normalises the sublayer's input (pre-LN); BERT is post-LN: "
+    "LayerNorm(x + dense(MHA(x)))",
+)
+#: The encoder layer's feed-forward, LayerNorm(a + FFN(a)) on the attention block's output a, in its hints.
+_FEED_FORWARD_NAMES = PostLNNames(
+    "a",
+    "FFN(a)",
+    "widened",
+    "each sublayer normalised its input and added the residual unnormalised (pre-LN); BERT "
+    "is post-LN: y = LayerNorm(a + FFN(a))",
+)
 
 
 @dataclass(frozen=True)
@@ -153,11 +200,9 @@ def check_add_and_norm(add_and_norm: Callable[[torch.Tensor, torch.Tensor, nn.La
 # ------------------------------------------------------------------------- the modules of an encoder layer
 
 
-@exercise_check(fallback=bertlib_encoder.DenseAddNorm)
-@isolated
-def check_dense_add_norm(dense_add_norm: type[nn.Module]) -> None:
+@module_check(fallback=bertlib_encoder.DenseAddNorm)
+def check_dense_add_norm(check: ModuleChecker) -> None:
     """DenseAddNorm(in_features, config): forward(x, residual) -> LayerNorm(residual + Dropout(dense(x)))."""
-    check = ModuleChecker("DenseAddNorm", dense_add_norm)
     cases = [
         (16, _config(), (2, 3), 1.0, "after attention: in_features = hidden = 16, x of shape (2, 3, 16)"),
         (24, _config(), (1, 5), 1.0, "after the feed-forward: in_features = intermediate = 24, x of shape (1, 5, 24)"),
@@ -198,14 +243,11 @@ def check_dense_add_norm(dense_add_norm: type[nn.Module]) -> None:
         "in training mode two runs gave the same numbers; apply self.dropout to dense(x) before adding",
         case,
     )
-    check.done()
 
 
-@exercise_check(fallback=bertlib_encoder.AttentionBlock)
-@isolated
-def check_attention_block(attention_block: type[nn.Module]) -> None:
+@module_check(fallback=bertlib_encoder.AttentionBlock)
+def check_attention_block(check: ModuleChecker) -> None:
     """AttentionBlock(config): forward(x, mask) -> LayerOutput(hidden = LayerNorm(x + Dropout(dense(MHA(x)))))."""
-    check = ModuleChecker("AttentionBlock", attention_block)
     cases = [
         LayerCase(_config(), (2, 4), None, "hidden 16, 4 heads, x of shape (2, 4, 16), no padding"),
         LayerCase(_config(), (2, 5), [5, 2], "hidden 16, 4 heads, sequences of 5 and 2 tokens padded to 5"),
@@ -215,20 +257,10 @@ def check_attention_block(attention_block: type[nn.Module]) -> None:
         got = check.hidden(run.result, run.case)
         reference, x, mask, out = run.reference, run.x, run.mask, run.reference.output
         context = reference.self(x, mask).context  # (B, T, H)
-        projected = out.dense(context)
+        projected = out.dense(context)  # (B, T, H)
+        pre_ln = x + out.dense(reference.self(out.LayerNorm(x), mask).context)  # (B, T, H)
         mistakes = [
-            Mistake(
-                "pre-LN instead of post-LN",
-                x + out.dense(reference.self(out.LayerNorm(x), mask).context),
-                "x + dense(MHA(LayerNorm(x))) normalises the sublayer's input (pre-LN); BERT is post-LN: "
-                "LayerNorm(x + dense(MHA(x)))",
-            ),
-            Mistake(
-                "the LayerNorm before the residual",
-                x + out.LayerNorm(projected),
-                "x + LayerNorm(dense(...)): add the residual x first, then normalise (self.output does both)",
-            ),
-            Mistake("missing residual", out.LayerNorm(projected), "self.output(context, x) adds x back: pass x"),
+            *_post_ln_mistakes(x, projected, out.LayerNorm, pre_ln, _ATTENTION_NAMES),
             Mistake(
                 "missing output projection",
                 out.LayerNorm(x + context),
@@ -246,14 +278,11 @@ def check_attention_block(attention_block: type[nn.Module]) -> None:
             ),
         ]
         _expect_right(check, got, reference(x, mask).hidden, mistakes, run.case)
-    check.done()
 
 
-@exercise_check(fallback=bertlib_encoder.Intermediate)
-@isolated
-def check_intermediate(intermediate: type[nn.Module]) -> None:
+@module_check(fallback=bertlib_encoder.Intermediate)
+def check_intermediate(check: ModuleChecker) -> None:
     """Intermediate(config): forward(x) -> GELU(dense(x)), widening (B, T, H) to (B, T, intermediate_size)."""
-    check = ModuleChecker("Intermediate", intermediate)
     for config, shape in [
         (_config(), (2, 3)),
         (_config(hidden=8, heads=2, intermediate=32), (1, 6)),
@@ -278,14 +307,11 @@ def check_intermediate(intermediate: type[nn.Module]) -> None:
             Mistake("missing activation", widened, "apply GELU to dense(x): without it the feed-forward is linear"),
         ]
         _expect_right(check, got, reference(x), mistakes, case)
-    check.done()
 
 
-@exercise_check(fallback=bertlib_encoder.EncoderLayer)
-@isolated
-def check_encoder_layer(encoder_layer: type[nn.Module]) -> None:
+@module_check(fallback=bertlib_encoder.EncoderLayer)
+def check_encoder_layer(check: ModuleChecker) -> None:
     """EncoderLayer(config): forward(x, mask) -> LayerOutput: the attention block, then the feed-forward."""
-    check = ModuleChecker("EncoderLayer", encoder_layer)
     cases = [
         LayerCase(_config(), (2, 4), None, "hidden 16, 4 heads, x of shape (2, 4, 16), no padding"),
         LayerCase(_config(), (2, 5), [5, 3], "hidden 16, 4 heads, sequences of 5 and 3 tokens padded to 5"),
@@ -300,19 +326,9 @@ def check_encoder_layer(encoder_layer: type[nn.Module]) -> None:
         a = attention(x, mask).hidden  # (B, T, H)
         ffn = out.dense(reference.intermediate(a))  # (B, T, H)
         pre_a = x + attention.output.dense(attention.self(attention.output.LayerNorm(x), mask).context)
+        pre_ln = pre_a + out.dense(reference.intermediate(out.LayerNorm(pre_a)))  # both sublayers pre-LN
         mistakes = [
-            Mistake(
-                "pre-LN instead of post-LN",
-                pre_a + out.dense(reference.intermediate(out.LayerNorm(pre_a))),
-                "each sublayer normalised its input and added the residual unnormalised (pre-LN); BERT "
-                "is post-LN: y = LayerNorm(a + FFN(a))",
-            ),
-            Mistake(
-                "the LayerNorm before the residual",
-                a + out.LayerNorm(ffn),
-                "a + LayerNorm(FFN(a)): add the residual a first, then normalise (self.output does both)",
-            ),
-            Mistake("missing residual", out.LayerNorm(ffn), "self.output(widened, a) adds a back: pass a"),
+            *_post_ln_mistakes(a, ffn, out.LayerNorm, pre_ln, _FEED_FORWARD_NAMES),
             Mistake(
                 "wrong residual",
                 out.LayerNorm(x + ffn),
@@ -331,14 +347,11 @@ def check_encoder_layer(encoder_layer: type[nn.Module]) -> None:
             Mistake("mask not passed on", reference(x, None).hidden, "pass the mask on: self.attention(x, mask)"),
         ]
         _expect_right(check, got, reference(x, mask).hidden, mistakes, run.case)
-    check.done()
 
 
-@exercise_check(fallback=bertlib_encoder.Encoder)
-@isolated
-def check_encoder(encoder: type[nn.Module]) -> None:
+@module_check(fallback=bertlib_encoder.Encoder)
+def check_encoder(check: ModuleChecker) -> None:
     """Encoder(config): forward(x, mask) -> EncoderOutput(last_hidden_state, hidden_states): L layers in a stack."""
-    check = ModuleChecker("Encoder", encoder)
     cases = [
         LayerCase(_config(layers=1), (2, 4), None, "1 layer, x of shape (2, 4, 16), no padding"),
         LayerCase(_config(layers=3), (2, 5), [5, 2], "3 layers, sequences of 5 and 2 tokens padded to 5"),
@@ -380,7 +393,6 @@ def check_encoder(encoder: type[nn.Module]) -> None:
                 hint=f"hidden_states[{index}] should be "
                 + ("the input x" if index == 0 else f"the output of layer {index - 1}"),
             )
-    check.done()
 
 
 # --------------------------------------------------------------------------------------- counting

@@ -21,7 +21,7 @@ from torch import nn
 
 from bertlib.course.checks.attention import attention_mistakes, fixed_generator, weights_of
 from bertlib.course.checks.framework import Checker, ExerciseFailed, Mistake, exercise_check
-from bertlib.course.checks.modules import ModuleChecker, isolated
+from bertlib.course.checks.modules import ModuleChecker, module_check
 from bertlib.model.attention import MultiHeadSelfAttention, explicit_attention, padding_mask
 from bertlib.model.config import BertConfig
 
@@ -221,17 +221,16 @@ def _module_mistakes(
     return weight_mistakes, context_mistakes
 
 
-@exercise_check(fallback=MultiHeadSelfAttention)
-@isolated
-def check_multi_head_attention(module_class: type[nn.Module]) -> None:
+@module_check(fallback=MultiHeadSelfAttention)
+def check_multi_head_attention(check: ModuleChecker) -> None:
     """MultiHeadSelfAttention(config) with query, key, value = nn.Linear(H, H); its forward(x (B, T, H), mask
     (B, 1, 1, T) or None, output_attentions=..., output_qk=...) returns SelfAttentionOutput(context (B, T, H),
     weights (B, nh, T, T), queries, keys) like bertlib's."""
-    check = ModuleChecker("MultiHeadSelfAttention", module_class)
     check.expect(
-        isinstance(module_class, type),
+        isinstance(check.function, type),
         "type",
-        f"pass the class itself, check_multi_head_attention(MultiHeadSelfAttention), not {type(module_class).__name__}",
+        "pass the class itself, check_multi_head_attention(MultiHeadSelfAttention), not "
+        + type(check.function).__name__,
         "the class",
     )
     generator = fixed_generator()
@@ -270,4 +269,3 @@ def check_multi_head_attention(module_class: type[nn.Module]) -> None:
                     case,
                 )
                 check.expect_right(getattr(got, field), getattr(want, field), [], case)
-    check.done()

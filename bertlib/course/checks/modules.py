@@ -1,7 +1,8 @@
 """Checking an nn.Module exercise: build the student's module, fill it with bertlib's weights by
 name (as a strict load would), and run its forward with friendly errors.
 
-Notebook 04's MultiHeadSelfAttention and notebook 05's encoder modules are checked this one way. A
+Notebook 04's MultiHeadSelfAttention and notebook 05's encoder modules are checked this one way,
+each check decorated with `module_check`, which gives it its `ModuleChecker` and prints the verdict. A
 wrong parameter name or shape is reported as PyTorch's strict load reports it (missing / unexpected
 keys), with the rename that would fix it. Its job ends at running the module: what the outputs
 should be, and the typical wrong ones, live in the check of each exercise.
@@ -17,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from bertlib.course.checks.framework import Checker, ExerciseFailed, ExerciseNotDone, describe
+from bertlib.course.checks.framework import Checker, ExerciseFailed, ExerciseNotDone, describe, exercise_check
 from bertlib.model.pretrained import HF_NAMES, rename_hints
 
 
@@ -33,6 +34,31 @@ def isolated(check: Callable[..., None]) -> Callable[..., None]:
             check(*args, **kwargs)
 
     return seeded
+
+
+def module_check(
+    fallback: type[nn.Module],
+) -> Callable[[Callable[[ModuleChecker], None]], Callable[[type[nn.Module]], Any]]:
+    """Decorator for the check of an nn.Module exercise, given bertlib's class (`fallback`).
+
+    The decorated function gets a `ModuleChecker` named after `fallback`, holding the student's
+    class, and tries its cases. What notebooks call takes the student's class instead,
+    `DenseAddNorm = check_dense_add_norm(DenseAddNorm)`: it runs those cases `isolated`, prints the
+    verdict once they all pass, and hands back what `exercise_check` does (the student's class, or
+    `fallback` while the exercise is not written yet).
+    """
+
+    def decorate(cases: Callable[[ModuleChecker], None]) -> Callable[[type[nn.Module]], Any]:
+        @functools.wraps(cases)
+        def check(module_class: type[nn.Module]) -> None:
+            checker = ModuleChecker(fallback.__name__, module_class)
+            cases(checker)
+            checker.done()
+
+        del check.__wrapped__  # help() shows the student's side: check(module_class)
+        return exercise_check(fallback)(isolated(check))
+
+    return decorate
 
 
 class ModuleChecker(Checker):

@@ -19,9 +19,9 @@ from bertlib.data.sentences import Mention, Sentence, entity, plain, render
 class QuestionDraft:
     """A question about a story, answered by the span `span` of sentence `sentence`."""
 
-    text: str
-    sentence: int
-    span: str
+    text: str  # the question, its words joined by spaces: "who fed the calf ?"
+    sentence: int  # the index of the sentence that answers it, in the story's order
+    span: str  # the name of that sentence's WordSpan that is the answer
 
 
 @dataclass(frozen=True)
