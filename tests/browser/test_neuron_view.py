@@ -35,6 +35,7 @@ def test_neuron_view_renders_and_redraws(jupyter_lab, page, external_requests):
     run_all_cells(page, timeout_s=300)
 
     view = page.locator(VIEW).first
+    view.wait_for(state="attached", timeout=120_000)  # after Run All, a loaded machine may take a while to render it
     view.scroll_into_view_if_needed()
     image = page.locator(f"{VIEW_IMAGE}").first
     image.wait_for(state="visible", timeout=30_000)
