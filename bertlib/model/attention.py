@@ -126,6 +126,22 @@ class MultiHeadSelfAttention(nn.Module):
         self.value = nn.Linear(config.hidden_size, config.hidden_size)
         self.dropout_p = config.attention_probs_dropout_prob
         self.always_explicit = config.attention_path == "explicit"
+        self.one_projection = config.fast_path
+
+    def project(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(B, T, H) -> Q, K, V, each (B, nh, T, hd).
+
+        The fast path (`config.fast_path`) does the three products as one, x [W_q W_k W_v] + [b_q b_k b_v]
+        (B, T, 3H): one large matrix product keeps a GPU busier than three small ones. The weights
+        stay three Parameters under their own names, so checkpoints load either way.
+        """
+        if not self.one_projection:
+            return self.split_heads(self.query(x)), self.split_heads(self.key(x)), self.split_heads(self.value(x))
+        batch, length, _ = x.shape
+        layers = (self.query, self.key, self.value)
+        qkv = F.linear(x, torch.cat([m.weight for m in layers]), torch.cat([m.bias for m in layers]))  # (B, T, 3H)
+        qkv = qkv.view(batch, length, 3, self.num_heads, self.head_size).permute(2, 0, 3, 1, 4)  # (3, B, nh, T, hd)
+        return qkv[0], qkv[1], qkv[2]
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, H) -> (B, nh, T, hd): each head's slice of every token vector."""
@@ -138,9 +154,7 @@ class MultiHeadSelfAttention(nn.Module):
         """x: (B, T, H); mask: additive (B, 1, 1, T) or (B, 1, T, T) from `padding_mask`, or None."""
         batch, length, hidden = x.shape
         check_shape(x, (None, None, self.num_heads * self.head_size), "attention input")
-        q = self.split_heads(self.query(x))  # (B, nh, T, hd)
-        k = self.split_heads(self.key(x))  # (B, nh, T, hd)
-        v = self.split_heads(self.value(x))  # (B, nh, T, hd)
+        q, k, v = self.project(x)  # (B, nh, T, hd) each
         if mask is not None:
             mask = mask.to(q.dtype)  # the kernel wants the scores' dtype (bf16 under autocast)
         attend = explicit_attention if output_attentions or self.always_explicit else fused_attention

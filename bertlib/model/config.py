@@ -147,8 +147,8 @@ _HF_UNSUPPORTED = {
 class BertConfig:
     """The hyper-parameters of a BERT. Defaults are BERT-base, uncased (Google's release).
 
-    `attention_path` is a way of computing, not a property of the weights, so config.json does not
-    keep it; the two paths give the same numbers (see `attention.py`).
+    `attention_path` and `fast_path` are ways of computing, not properties of the weights, so
+    config.json does not keep them; every path gives the same numbers (see `attention.py`).
     """
 
     vocab_size: int = 30522  # V: WordPiece vocabulary; rows of the token embedding and MLM output
@@ -169,6 +169,7 @@ class BertConfig:
     label_names: tuple[str, ...] | None = None  # optional name per class (HF's id2label)
     classifier_pooling: str = "cls"  # sequence classification input: "cls" (pooler, as HF) or "mean"
     attention_path: str = "auto"  # "auto": fused kernel unless weights are asked for; "explicit": always teaching
+    fast_path: bool = False  # GPU training: one Q/K/V matmul and fused AdamW; same weights, same numbers
 
     def __post_init__(self) -> None:
         """Refuse a setting of the wrong type or range, naming it and the fix."""
@@ -309,6 +310,8 @@ def _problems(config: BertConfig) -> list[str]:
     ):
         if not isinstance(value, str):
             problems.append(f"{name}={value!r} must be a string.")
+    if not isinstance(config.fast_path, bool):
+        problems.append(f"fast_path={config.fast_path!r} must be True or False.")
     if config.label_names is not None and not all(isinstance(n, str) for n in config.label_names):
         problems.append(f"label_names={config.label_names!r} must be strings, one name per class.")
     problems += _float_problems(config)

@@ -83,12 +83,16 @@ def config_for(name: str, config: BertConfig) -> BertConfig:
     return config.replace(num_labels=2 if name == "BertForQuestionAnswering" else 3)
 
 
+@pytest.mark.parametrize("fast_path", [False, True], ids=["plain", "fast-path"])
 @pytest.mark.parametrize("name", HEADS)
-def test_hf_model_loads_into_bertlib_and_gives_the_same_numbers(name, transformers_module, config, batch, tmp_path):
+def test_hf_model_loads_into_bertlib_and_gives_the_same_numbers(
+    name, fast_path, transformers_module, config, batch, tmp_path
+):
     hf_config = transformers_module.BertConfig(**config_for(name, config).to_hf_dict(), attn_implementation="eager")
     hf_model = perturb(getattr(transformers_module, name)(hf_config))
     hf_model.save_pretrained(tmp_path)
-    bertlib_model = getattr(ours, name).from_pretrained(tmp_path)
+    bertlib_model = getattr(ours, name).from_pretrained(tmp_path, fast_path=fast_path)
+    assert bertlib_model.config.fast_path is fast_path
     assert bertlib_model.load_report.dropped == () and bertlib_model.load_report.new == ()
     assert_same_outputs(name, bertlib_model, hf_model, batch)
 
@@ -130,6 +134,13 @@ def test_real_minilm_matches_transformers(pairs, transformers_module, minilm_dir
         expected = theirs(**inputs, output_attentions=True)
         got = mine(**inputs, output_attentions=True)
         fast = mine(**inputs)
+        gpu_path = ours.BertModel.from_pretrained(minilm_dir, fast_path=True)(**inputs)  # one Q/K/V product
+    torch.testing.assert_close(
+        gpu_path.last_hidden_state[inputs["attention_mask"].bool()],
+        expected.last_hidden_state[inputs["attention_mask"].bool()],
+        rtol=0,
+        atol=TOLERANCE,
+    )
     torch.testing.assert_close(got.last_hidden_state, expected.last_hidden_state, rtol=0, atol=TOLERANCE)
     real = inputs["attention_mask"].bool()  # the fused kernel sums in another order: compare where it matters
     torch.testing.assert_close(fast.last_hidden_state[real], expected.last_hidden_state[real], rtol=0, atol=TOLERANCE)

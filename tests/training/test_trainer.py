@@ -117,3 +117,17 @@ def test_compiled_model_trains_like_the_eager_one():
     eager = pretrain_losses(quick(steps=3), dropout=0.0)
     compiled = pretrain_losses(quick(steps=3, compile=True, compile_backend="aot_eager"), dropout=0.0)
     assert compiled.loss == pytest.approx(eager.loss, abs=1e-5)
+
+
+def test_fast_path_model_trains_with_fused_adamw_and_tracks_the_plain_run():
+    # The fast path's own parity is tests/model/test_fast_path.py; here the Trainer's part of it:
+    # it picks AdamW(fused=True) for a fast-path model, and the losses follow the plain run's.
+    torch.manual_seed(0)
+    plain = BertForPreTraining(tiny_config(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0))
+    fast = BertForPreTraining(plain.config.replace(fast_path=True))
+    fast.load_state_dict(plain.state_dict())
+    trainers = [Trainer(m, pretraining_examples(), PreTrainingObjective(), quick()) for m in (plain, fast)]
+    assert [t.optimizer.defaults["fused"] for t in trainers] == [False, True]
+    plain_losses, fast_losses = (t.run().loss for t in trainers)
+    assert plain_losses[0] != plain_losses[-1]  # it trained
+    assert fast_losses == pytest.approx(plain_losses, rel=1e-4)
