@@ -202,6 +202,11 @@ def add_training_options(parser: argparse.ArgumentParser, defaults: dict[str, st
         group,
         ("--bf16", "compute under bfloat16 autocast (fast on recent GPUs)"),
         ("--compile", "torch.compile the model first (for long GPU runs)"),
+        (
+            "--fast-path",
+            "the GPU training path: one Q/K/V product per layer and a fused AdamW; the same weights and "
+            "numbers (use with --device cuda --bf16 --compile; see benchmarks/GPU.md)",
+        ),
     )
     add_options(
         group,
@@ -573,7 +578,7 @@ def run_pretrain(args: argparse.Namespace, argv: list[str]) -> int:
     options = from_options(
         PretrainRunOptions,
         args,
-        "preset hidden_size dupe_factor held_out_documents dropout documents",
+        "preset hidden_size dupe_factor held_out_documents dropout documents fast_path",
         max_seq_length=args.seq_length,
         max_predictions_per_seq=args.max_predictions,
     )
@@ -643,7 +648,7 @@ def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
     options = from_options(
         FinetuneOptions,
         args,
-        "task init checkpoint pooling dropout allow_unfinished",
+        "task init checkpoint pooling dropout allow_unfinished fast_path",
         max_seq_length=args.seq_length,
         doc_stride=doc_stride,
         eval_splits=tuple(args.eval_splits.split(",")),

@@ -99,6 +99,7 @@ class FinetuneOptions:
     dropout: float = 0.1  # hidden, attention and classifier dropout
     eval_splits: tuple[str, ...] = ("dev",)  # splits scored at the end; the first is also scored during training
     allow_unfinished: bool = False  # accept a checkpoint whose pre-training run did not finish
+    fast_path: bool = False  # BertConfig.fast_path: the GPU training path (same weights, same numbers)
 
     def __post_init__(self) -> None:
         """Refuse an unknown task or a setting of the wrong type or range, naming its option and the fix."""
@@ -432,6 +433,7 @@ def build_model(task: FineTuningTask, options: FinetuneOptions) -> PretrainedMod
         "hidden_dropout_prob": options.dropout,
         "attention_probs_dropout_prob": options.dropout,
         "classifier_dropout": None,
+        "fast_path": options.fast_path,
     }
     if options.init == "random":
         return task.model_class(BertConfig.from_json_file(directory / "config.json").replace(**changes))
@@ -493,7 +495,7 @@ def resume_options_of(options: FinetuneOptions) -> dict[str, Any]:
         "max_seq_length": options.max_seq_length,
         "doc_stride": options.doc_stride,
         "dropout": options.dropout,
-    }
+    }  # not fast_path: a way of computing, so a resume may switch it on or off
 
 
 def make_task(options: FinetuneOptions, tokenizer: BertTokenizer | None = None) -> FineTuningTask:

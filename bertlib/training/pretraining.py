@@ -66,6 +66,7 @@ class PretrainRunOptions:
     held_out_documents: int = 300  # the corpus's last stories, kept out of training for evaluation
     dropout: float = 0.1  # hidden and attention dropout
     documents: int | None = None  # train on only the first this many documents (None: all)
+    fast_path: bool = False  # BertConfig.fast_path: the GPU training path (same weights, same numbers)
 
     def __post_init__(self) -> None:
         """Refuse a setting of the wrong type or range, naming its option and the fix."""
@@ -132,8 +133,9 @@ def check_pretrain_options(options: PretrainRunOptions) -> BertConfig:
 
 
 def resume_options_of(options: PretrainRunOptions) -> dict:
-    """The pre-training options a checkpoint records and a resume must repeat."""
-    return asdict(options)
+    """The pre-training options a checkpoint records and a resume must repeat: all but `fast_path`, a
+    way of computing (the same weights and numbers), which a resume may switch on or off."""
+    return {name: value for name, value in asdict(options).items() if name != "fast_path"}
 
 
 def example_tensors(documents: Sequence[Document], tokenizer: BertTokenizer, config: MaskingConfig) -> PretrainingBatch:
@@ -155,6 +157,7 @@ def model_config(options: PretrainRunOptions, vocab_size: int) -> BertConfig:
         max_position_embeddings=options.max_seq_length,
         hidden_dropout_prob=options.dropout,
         attention_probs_dropout_prob=options.dropout,
+        fast_path=options.fast_path,
         **width,
     )
 

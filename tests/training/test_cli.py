@@ -79,3 +79,16 @@ def test_finetune_resumes_from_its_checkpoint(pretrained, tmp_path):
     main([*args, "--out", str(tmp_path / "b"), "--resume", str(tmp_path / "a" / "checkpoint")])
     history = [json.loads((tmp_path / run / "history.json").read_text()) for run in ("a", "b")]
     assert history[0]["loss"] == history[1]["loss"]  # nothing was left to do: the same two steps
+
+
+def test_fast_path_option_trains_the_same_model(pretrained, tmp_path):
+    # --fast-path is a way of computing (BertConfig.fast_path): on a CPU in fp32 the losses are the
+    # plain run's, the saved model is a plain BERT, and a resume may switch it on or off.
+    main(["pretrain", *TINY_PRETRAIN, "--out", str(tmp_path / "fast"), "--fast-path"])
+    plain, fast = (json.loads((folder / "history.json").read_text()) for folder in (pretrained, tmp_path / "fast"))
+    assert fast["loss"] == pytest.approx(plain["loss"], rel=1e-5)
+    assert "fast_path" not in (tmp_path / "fast" / "config.json").read_text()
+    args = ["finetune", "--task", "sentiment", "--checkpoint", str(pretrained), *TINY_FINETUNE]
+    main([*args, "--out", str(tmp_path / "a"), "--fast-path"])
+    main([*args, "--out", str(tmp_path / "b"), "--resume", str(tmp_path / "a" / "checkpoint")])
+    assert json.loads((tmp_path / "b" / "history.json").read_text())["steps"] == [1, 2]
