@@ -7,7 +7,8 @@ and `tests/course/test_figures.py` fails when a block differs from what it would
 - `stats`: the data's counts (`python -m bertlib.data stats`);
 - `evidence`: the evidence table, its seeds, command and run time (data/evidence.json);
 - `evidence-checks`: the evidence's target checks (data/evidence.json);
-- `checkpoint`: the shipped checkpoint's command and held-out scores (its pretraining.json).
+- `checkpoint`: the shipped checkpoint's command and held-out scores (its pretraining.json);
+- `bag-of-words`: the bag-of-words baseline's sentiment accuracies (`python -m bertlib.training.baselines`).
 
 Its job ends at the text of those blocks; what the numbers mean is the prose around them.
 """
@@ -25,6 +26,7 @@ from bertlib.assets import shipped_checkpoint
 from bertlib.data.stats import stats_text
 from bertlib.errors import BertlibInputError
 from bertlib.paths import DATA_DIR, REPO_ROOT
+from bertlib.training.baselines import sentiment_baseline
 from bertlib.training.evidence import checks_text, evidence_table, load_evidence
 
 #: The files whose marked blocks this module writes.
@@ -61,12 +63,25 @@ def checkpoint_block() -> str:
     )
 
 
+def bag_of_words_block() -> str:
+    """The bag-of-words baseline's accuracy on every sentiment split (`python -m bertlib.training.baselines`)."""
+    accuracy = sentiment_baseline().accuracy
+    return "\n".join(
+        [
+            "| split | " + " | ".join(accuracy) + " |",
+            "|---" * (len(accuracy) + 1) + "|",
+            "| accuracy | " + " | ".join(f"{value:.3f}" for value in accuracy.values()) + " |",
+        ]
+    )
+
+
 #: Each block's name and the function that writes it.
 SOURCES: dict[str, Callable[[], str]] = {
     "stats": lambda: stats_text(DATA_DIR).strip(),
     "evidence": evidence_block,
     "evidence-checks": evidence_checks_block,
     "checkpoint": checkpoint_block,
+    "bag-of-words": bag_of_words_block,
 }
 
 
@@ -78,29 +93,28 @@ class Block:
     text: str
 
 
-def _pattern(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(<!-- {re.escape(name)}: begin -->\n)(.*?)(<!-- {re.escape(name)}: end -->)", re.DOTALL)
+#: One marked block: `<!-- name: begin -->`, a new line, its text, `<!-- name: end -->`.
+BLOCK = re.compile(r"<!-- ([\w-]+): begin -->\n(.*?)<!-- \1: end -->", re.DOTALL)
 
 
-def blocks(text: str) -> list[Block]:
-    """Every marked block of a document's text, in order; an unknown name is refused."""
-    found = [
-        Block(m.group(1), m.group(2).strip())
-        for m in re.finditer(r"<!-- ([\w-]+): begin -->\n(.*?)<!-- \1: end -->", text, re.DOTALL)
-    ]
-    unknown = [b.name for b in found if b.name not in SOURCES]
+def _matches(text: str) -> list[re.Match[str]]:
+    """The marked blocks of `text`, in order; an unknown name is refused."""
+    found = list(BLOCK.finditer(text))
+    unknown = [m.group(1) for m in found if m.group(1) not in SOURCES]
     if unknown:
         raise BertlibInputError(f"Unknown figure blocks {unknown}; the known ones are {', '.join(SOURCES)}.")
     return found
 
 
+def blocks(text: str) -> list[Block]:
+    """Every marked block of a document's text, in order; an unknown name is refused."""
+    return [Block(m.group(1), m.group(2).strip()) for m in _matches(text)]
+
+
 def refreshed(text: str) -> str:
     """The document's text with every marked block rewritten from its source."""
-    for block in blocks(text):
-        match = _pattern(block.name).search(text)
-        if match is None:  # blocks() found it a moment ago
-            raise AssertionError(block.name)
-        text = text[: match.start(2)] + SOURCES[block.name]().strip() + "\n" + text[match.end(2) :]
+    for m in reversed(_matches(text)):  # from the end, so that earlier offsets stay valid
+        text = text[: m.start(2)] + SOURCES[m.group(1)]().strip() + "\n" + text[m.end(2) :]
     return text
 
 

@@ -37,7 +37,14 @@ from bertlib.paths import DATA_DIR
 from bertlib.training.baselines import fit_bag_of_words
 from bertlib.training.checkpoint import atomic_write_text
 from bertlib.training.finetuning import FinetuneOptions, FineTuningTask, finetune, make_task
-from bertlib.training.registry import PRETRAINED_VS_RANDOM, Contender, task_names, task_spec, task_specs
+from bertlib.training.registry import (
+    PRETRAINED_VS_RANDOM,
+    Contender,
+    EvidenceTarget,
+    task_names,
+    task_spec,
+    task_specs,
+)
 from bertlib.training.trainer import TrainingConfig
 
 EVIDENCE_FILE = "evidence.json"
@@ -289,8 +296,16 @@ def collect_rows(plan: EvidencePlan, progress: bool = True) -> list[Row]:
 # -- judging and showing -------------------------------------------------------------------------------
 
 
-def _find(rows: list[Row], task: str, split: str, model: str, headline: bool = True) -> Row | None:
-    return next((r for r in rows if (r.task, r.split, r.model, r.headline) == (task, split, model, headline)), None)
+def _find(rows: list[Row], task: str, split: str, model: str, metric: str | None = None) -> Row | None:
+    """`model`'s row on `task`'s `split`: for `metric`, or (None) for the task's headline metric."""
+    return next(
+        (
+            r
+            for r in rows
+            if (r.task, r.split, r.model) == (task, split, model) and (r.metric == metric if metric else r.headline)
+        ),
+        None,
+    )
 
 
 def check_targets(rows: list[Row]) -> list[TargetCheck]:
@@ -318,9 +333,8 @@ def check_targets(rows: list[Row]) -> list[TargetCheck]:
 
 def target_checks(pretrained: Row, random: Row) -> list[TargetCheck]:
     """The task's `EvidenceTarget` on one test split: level, gain over random init, ranges apart, spread."""
-    target = task_spec(pretrained.task).target if pretrained.task in task_specs() else None
-    at_least = target.at_least if target else 0.0
-    min_gain = target.gain_over_random if target else 10.0
+    target = task_spec(pretrained.task).target if pretrained.task in task_specs() else EvidenceTarget()
+    at_least, min_gain = target.at_least, target.gain_over_random
     where = f"{pretrained.task} {pretrained.split}"
     gain = 100 * (pretrained.mean - random.mean)
     checks = []
@@ -344,7 +358,7 @@ def target_checks(pretrained: Row, random: Row) -> list[TargetCheck]:
             f"pre-trained min {100 * min(pretrained.values):.1f} vs random max {100 * max(random.values):.1f}",
         ),
     ]
-    if target and target.max_std is not None:
+    if target.max_std is not None:
         checks.append(
             TargetCheck(
                 f"{where}: pre-trained std <= {target.max_std:g} points",
@@ -377,11 +391,7 @@ def evidence_table(rows: list[Row]) -> str:
     models = list(dict.fromkeys(r.model for r in rows))
     lines = ["| task | split | metric | " + " | ".join(models) + " |", "|---" * (3 + len(models)) + "|"]
     for task, split, metric in dict.fromkeys((r.task, r.split, r.metric) for r in rows):
-        found = [
-            next((r for r in rows if (r.task, r.split, r.metric, r.model) == (task, split, metric, m)), None)
-            for m in models
-        ]
-        cells = [row.cell() if row else "" for row in found]
+        cells = [row.cell() if (row := _find(rows, task, split, m, metric)) else "" for m in models]
         lines.append(f"| {task} | {split} | {metric} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -527,9 +527,11 @@ def finetune(
     seed_everything(config.seed)
     model = build_model(task, options)
     first_split = options.eval_splits[0]
+    latest: list[Any] = []  # the first split's scores at the latest evaluation
 
     def evaluate(m: PretrainedModel) -> dict[str, float]:
-        return {f"{first_split}_{task.headline}": getattr(task.score(m, first_split), task.headline)}
+        latest[:] = [task.score(m, first_split)]
+        return {f"{first_split}_{task.headline}": getattr(latest[0], task.headline)}
 
     trainer = Trainer(
         model,
@@ -542,7 +544,12 @@ def finetune(
         run_options=resume_options_of(options),
     )
     history = trainer.run()
-    scores = {split: task.score(model, split) for split in options.eval_splits}
+    # A finished run was just evaluated on the first split, after its last step: that score stands.
+    fresh = bool(latest) and history.evaluation_steps[-1:] == [trainer.step]
+    scores = {
+        split: latest[0] if fresh and split == first_split else task.score(model, split)
+        for split in options.eval_splits
+    }
     return FinetuneRun(model, history, scores, task)
 
 
