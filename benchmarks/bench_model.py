@@ -150,10 +150,10 @@ def make_contenders(args: argparse.Namespace) -> list[Contender]:
     for name, (model, inputs, flops) in models.items():
         if args.only and name not in args.only:
             continue  # not built into a compiled graph either: compiling BERT-base takes a while
-        fused = args.device.startswith("cuda") or name == "bertlib fast path"  # the same AdamW for all on a GPU
-        contender = Contender(
-            name, model.to(args.device).train(), inputs, flops, fused_adamw=fused
-        )  # on the moved weights
+        # On a GPU every contender steps the fused AdamW; elsewhere only a fast-path BERT, as the Trainer does.
+        fused = args.device.startswith("cuda") or getattr(model.config, "fast_path", False)
+        model = model.to(args.device).train()  # before the Contender builds its optimizer on the weights
+        contender = Contender(name, model, inputs, flops, fused_adamw=fused)
         if args.compile:
             contender.model = torch.compile(contender.model)
         contenders.append(contender)

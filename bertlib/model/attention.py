@@ -136,7 +136,10 @@ class MultiHeadSelfAttention(nn.Module):
         stay three Parameters under their own names, so checkpoints load either way.
         """
         if not self.one_projection:
-            return self.split_heads(self.query(x)), self.split_heads(self.key(x)), self.split_heads(self.value(x))
+            q = self.split_heads(self.query(x))  # (B, nh, T, hd)
+            k = self.split_heads(self.key(x))  # (B, nh, T, hd)
+            v = self.split_heads(self.value(x))  # (B, nh, T, hd)
+            return q, k, v
         batch, length, _ = x.shape
         layers = (self.query, self.key, self.value)
         qkv = F.linear(x, torch.cat([m.weight for m in layers]), torch.cat([m.bias for m in layers]))  # (B, T, 3H)

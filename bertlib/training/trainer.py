@@ -297,8 +297,7 @@ class Trainer(Generic[ModelT]):
                 "could not be saved there. Give a folder (it is made if missing)."
             )
         self.model = model.to(self.group.device)
-        fast_path = bool(getattr(getattr(model, "config", None), "fast_path", False))  # a BERT's opt-in GPU path
-        self.optimizer = build_optimizer(self.model, config.lr, config.weight_decay, fused=fast_path)
+        self.optimizer = build_optimizer(self.model, config.lr, config.weight_decay, fused=model.config.fast_path)
         self.scheduler = build_scheduler(self.optimizer, config.warmup_steps, config.steps)
         self.order = BatchOrder(
             len(examples),
