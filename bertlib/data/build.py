@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 from bertlib.data.tasks import generate_tasks, write_tasks
@@ -28,13 +29,17 @@ VOCAB_FILE = Path("vocab.txt")
 VOCAB_SIZE = 1000
 
 
-def course_vocab(texts: list[str], size: int = VOCAB_SIZE) -> Vocab:
-    """WordPiece trained on `texts` until every word is whole (or `size` is reached), padded with
-    [unusedN] tokens to exactly `size`."""
+def course_vocab(corpus: Sequence[str], labelled: Sequence[str] = (), size: int = VOCAB_SIZE) -> Vocab:
+    """WordPiece trained on the `corpus` sentences until every word is whole (or `size` is reached),
+    padded with [unusedN] tokens to exactly `size`. Each word of the `labelled` texts counts once
+    more, so that a word only the labelled sets use is whole too, while resizing a labelled split
+    (which changes how often its words occur, not which) leaves the vocabulary as it was."""
+    counts = count_words(corpus)
+    counts.update(set(count_words(labelled)))
     with warnings.catch_warnings():
         # The trainer warns when every word is whole before `size`: that is what we want here.
         warnings.filterwarnings("ignore", message="Every word of the corpus is a single token")
-        learned = train_wordpiece(count_words(texts), size)
+        learned = train_wordpiece(counts, size)
     unused = [f"[unused{i}]" for i in range(size - len(learned))]
     return Vocab([*learned.tokens, *unused], source="the course vocabulary")
 
@@ -86,5 +91,5 @@ def build(out_dir: str | Path, seed: int = SEED) -> list[Path]:
     sentences = [sentence.text for story in stories for sentence in story.sentences]
     sets = generate_tasks(seed, corpus_sentences=set(sentences))
     written = write_tasks(out_dir, sets)
-    course_vocab(sentences + sets.texts()).save(out_dir / VOCAB_FILE)
+    course_vocab(sentences, sets.texts()).save(out_dir / VOCAB_FILE)
     return [corpus, *written, out_dir / VOCAB_FILE]

@@ -260,7 +260,7 @@ class TaskSets:
     qa: dict[str, list[QAExample]]
 
     def texts(self) -> list[str]:
-        """Every text of every set, in a fixed order (the course vocabulary is trained on them)."""
+        """Every text of every set, in a fixed order (each of their words counts once in the course vocabulary)."""
         texts = [e.text for split in self.sentiment.values() for e in split]
         texts += [" ".join(e.tokens) for split in self.ner.values() for e in split]
         for split in self.qa.values():

@@ -389,7 +389,7 @@ _course_task(
     SENTIMENT_SIZES,
     title="sentiment",
     description="classification with negation",
-    budget=TaskBudget(steps=600, batch_size=32, lr=5e-4, lrs=_LRS),
+    budget=TaskBudget(steps=600, batch_size=32, lr=2e-3, lrs=_LRS),
     test_splits=("test", "test_negation"),  # the negation-heavy split is its own row of the evidence
     contenders=(
         *PRETRAINED_VS_RANDOM,
@@ -407,12 +407,12 @@ _course_task(
     reported=(ReportedMetric("unseen_recall", "recall of entities unseen in training"),),
     title="NER",
     description="PER/LOC/ANIMAL entities",
-    budget=TaskBudget(steps=300, batch_size=32, lr=5e-4, lrs=_LRS),
+    budget=TaskBudget(steps=300, batch_size=32, lr=2e-3, lrs=_LRS),
 )
 _course_task(
     QaTask,
     QA_SIZES,
-    budget=TaskBudget(steps=1200, batch_size=32, lr=1e-3, lrs=_LRS, live_steps=400),
+    budget=TaskBudget(steps=1200, batch_size=32, lr=2e-3, lrs=_LRS, live_steps=300),
     headline_label="F1",
     reported=(ReportedMetric("exact_match", "exact match"),),
     target=EvidenceTarget(at_least=70.0, gain_over_random=20.0),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bertlib.data.build import build
+from bertlib.data.build import build, course_vocab
 from bertlib.paths import data_path
 
 
@@ -25,3 +25,13 @@ def test_the_generator_reproduces_every_committed_file_byte_for_byte(rebuilt):
 def test_the_generated_data_stays_small(rebuilt):
     _, written = rebuilt
     assert sum(path.stat().st_size for path in written) < 5_000_000
+
+
+def test_resizing_a_labelled_split_leaves_the_vocabulary_as_it_was():
+    """The checkpoint's token ids come from the vocabulary: a bigger training split must not reorder it."""
+    corpus = ["the dog ran to the park and barked .", "the cat purred ."] * 50
+    labelled = ["the soup was not bad .", "where did mia go ?"]
+    vocab = course_vocab(corpus, labelled, size=120)
+    assert course_vocab(corpus, labelled * 40, size=120).tokens == vocab.tokens
+    assert {"soup", "mia"} <= set(vocab.tokens), "a word only the labelled texts use is still whole"
+    assert course_vocab(corpus, labelled + ["the stew was good ."], size=120).tokens != vocab.tokens

@@ -59,6 +59,18 @@ def test_the_lectures_sentences_are_in_the_corpus(corpus_sentences):
         assert words in text
 
 
+def test_every_animal_runs_up_to_me_and_makes_its_own_sound(corpus_sentences):
+    """Notebook 06 asks the lecture's blank of every animal, so the corpus must show each one there."""
+    lecture = "the {} from down the street ran up to me and {} ."
+    missing = [
+        animal
+        for species in SPECIES
+        for animal in (species.adult, species.young)
+        if lecture.format(animal, species.sound) not in corpus_sentences
+    ]
+    assert not missing, f"never followed by their own sound in the lecture's sentence: {missing}"
+
+
 def test_the_vocabulary_of_the_world_is_small(corpus):
     words = Counter(w for d in corpus for s in d.sentences for w in s.split())
     assert 200 < len(words) < 500

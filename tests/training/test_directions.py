@@ -23,8 +23,8 @@ from bertlib.training.sampling import BatchOrder, batch_at
 
 #: The sha256 of each shipped model.safetensors, as `python -m bertlib.training.directions` wrote it.
 SHIPPED_SHA256 = {
-    "bidirectional": "983f2044fac1f36bdfa6635e2d07adaad925aaa6c857b0240c8db5a6c0ed83d4",
-    "left-to-right": "79f47eff5c2963f5f12d30b0ef3f23a58cbcb5edb1994b7bfe665ac4b76110f0",
+    "bidirectional": "cd2c944ed4425984c57a08e8a899011bd0c9a79b1c8befd69e31fa09b5c38c66",
+    "left-to-right": "dafc7bf8e30ec37c450049d3d63916510477186fc2035e2d5f08be01d405bb9f",
 }
 
 

@@ -43,8 +43,6 @@ PLAYGROUNDS = ("park", "beach", "garden", "yard", "school", "meadow", "field")
 WALKS = ("park", "beach", "forest", "river", "meadow", "field", "hill", "lake")
 #: Places where people learn things.
 CLASSROOMS = ("school", "museum", "library")
-#: Animals that might live down the narrator's street.
-NEIGHBOURS = ("cat", "dog", "hen", "duck", "goose")
 
 #: "what did mia try at the cafe ?": the base form of each way of trying a thing.
 BASE_FORMS = {
@@ -88,7 +86,7 @@ class Scenes:
         if where in WALKS and cast.pet.adult in PETS:
             scenes[self.pet_walk] = 1
         if cast.hero.pronoun == "i":
-            scenes[self.neighbour_animal] = 2
+            scenes[self.neighbour_animal] = 6
         return scenes
 
     def meeting(self, draft: StoryDraft, cast: Cast, outing: Outing) -> None:
@@ -215,7 +213,8 @@ class Scenes:
     def neighbour_animal(self, draft: StoryDraft, cast: Cast, outing: Outing) -> None:
         """The lecture's sentence: the blank after "ran up to me and" depends on the animal."""
         rng, pools = self.dice.rng, self.dice.pools
-        species = rng.choice([s for s in pools.species if s.adult in NEIGHBOURS] or pools.species)
-        action = species.sound if rng.random() < 0.6 else rng.choice(GREETINGS)
+        # Every species of the story's pools, not only pets: the lecture asks the blank of any animal.
+        species = rng.choice(pools.species)
+        action = species.sound if rng.random() < 0.8 else rng.choice(GREETINGS)
         neighbour = animal(rng.choice((species.adult, species.young)))
         draft.say("{pet} from down {street} ran up to me and " + action + " .", pet=neighbour, street=place("street"))
