@@ -56,8 +56,7 @@ def checkpoint_block() -> str:
     held_out = record["held_out"]
     return (
         f"```\n{command}\n```\n\n"
-        f"It took {record['seconds'] / 60:.1f} min ({record['steps']:,} steps on {record['threads']} "
-        f"thread{'s' if record['threads'] != 1 else ''}). "
+        f"It took {record['seconds'] / 60:.1f} min ({record['steps']:,} steps, torch threads: {record['threads']}). "
         f"Held-out scores: MLM accuracy {held_out['mlm_accuracy']:.3f} (perplexity "
         f"{held_out['mlm_perplexity']:.2f}) over {held_out['masked_tokens']:,} masked tokens, NSP accuracy "
         f"{held_out['nsp_accuracy']:.3f} over {held_out['pairs']:,} pairs."

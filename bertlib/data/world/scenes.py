@@ -213,7 +213,7 @@ class Scenes:
     def neighbour_animal(self, draft: StoryDraft, cast: Cast, outing: Outing) -> None:
         """The lecture's sentence: the blank after "ran up to me and" depends on the animal."""
         rng, pools = self.dice.rng, self.dice.pools
-        # Every species of the story's pools, not only pets: the lecture asks the blank of any animal.
+        # Any species of the story's pools: notebook 06 asks the lecture's blank of every animal of the world.
         species = rng.choice(pools.species)
         action = species.sound if rng.random() < 0.8 else rng.choice(GREETINGS)
         neighbour = animal(rng.choice((species.adult, species.young)))
