@@ -31,11 +31,12 @@ VOCAB_SIZE = 1000
 
 def course_vocab(corpus: Sequence[str], labelled: Sequence[str] = (), size: int = VOCAB_SIZE) -> Vocab:
     """WordPiece trained on the `corpus` sentences until every word is whole (or `size` is reached),
-    padded with [unusedN] tokens to exactly `size`. Each word of the `labelled` texts counts once
-    more, so that a word only the labelled sets use is whole too, while resizing a labelled split
-    (which changes how often its words occur, not which) leaves the vocabulary as it was."""
+    padded with [unusedN] tokens to exactly `size`. A word that only the `labelled` texts use counts
+    once, so that it is whole too; the corpus' own words keep their corpus counts, so that resizing
+    a labelled split (which can bring a corpus word into it, or take one out) leaves the merges, and
+    so the pre-trained checkpoint's token ids, as they were."""
     counts = count_words(corpus)
-    counts.update(set(count_words(labelled)))
+    counts.update({word for word in count_words(labelled) if word not in counts})
     with warnings.catch_warnings():
         # The trainer warns when every word is whole before `size`: that is what we want here.
         warnings.filterwarnings("ignore", message="Every word of the corpus is a single token")

@@ -296,7 +296,7 @@ class SpanPrediction:
     """The answer read off one example's windows: its text, score and where it came from."""
 
     text: str
-    score: float  # start logit + end logit
+    score: float  # log P(start) + log P(end), each a softmax over its own window: comparable across windows
     feature_index: int  # which of the example's features it came from
     start: int  # token positions in that feature
     end: int
@@ -310,13 +310,19 @@ def best_span(
     n_best: int = 20,
     max_answer_length: int = 30,
 ) -> SpanPrediction | None:
-    """The best answer span over all windows of one example, as Google's `write_predictions` picks
-    it: among the `n_best` starts and ends of each window, spans inside the context, no longer than
-    `max_answer_length` tokens, whose start has its maximal context in that window; None if none."""
+    """The best answer span over all windows of one example: among the `n_best` starts and ends of
+    each window, spans inside the context, no longer than `max_answer_length` tokens, whose start
+    has its maximal context in that window (Google's `write_predictions` rules); None if none.
+
+    Spans are ranked by log P(start) + log P(end), each a softmax over its own window's tokens, not
+    by raw logits as Google's script does: training puts a window's probability on [CLS] when the
+    answer is elsewhere, so a window's probabilities say how sure it is, while raw logits of two
+    windows have no common zero. (Within one window the two rankings are the same.)"""
     best = None
     for index, feature in enumerate(features):
-        starts = torch.as_tensor(start_logits[index], dtype=torch.float)[: len(feature.input_ids)]
-        ends = torch.as_tensor(end_logits[index], dtype=torch.float)[: len(feature.input_ids)]
+        length = len(feature.input_ids)  # padding is no part of the softmax
+        starts = torch.log_softmax(torch.as_tensor(start_logits[index], dtype=torch.float)[:length], dim=0)
+        ends = torch.log_softmax(torch.as_tensor(end_logits[index], dtype=torch.float)[:length], dim=0)
         top_starts = torch.argsort(starts, descending=True, stable=True)[:n_best].tolist()
         top_ends = torch.argsort(ends, descending=True, stable=True)[:n_best].tolist()
         for start in top_starts:

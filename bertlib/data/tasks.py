@@ -51,7 +51,7 @@ SENTIMENT_SIZES = {"train": 500, "dev": 300, "test": 2000, "test_negation": 2000
 NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ANIMAL", "I-ANIMAL")
 NER_SIZES = {"train": 400, "dev": 300, "test": 2000}
 #: QA sizes count questions; each story gives at most `QA_QUESTIONS_PER_STORY` of them.
-QA_SIZES = {"train": 800, "dev": 300, "test": 2000}
+QA_SIZES = {"train": 8000, "dev": 300, "test": 2000}
 QA_QUESTIONS_PER_STORY = 6
 
 #: `test_negation`: only negations set apart from their adjective ("not very good"), alone or as
@@ -235,7 +235,10 @@ def generate_qa(seed: int = SEED) -> dict[str, list[QAExample]]:
     rng = task_rng(seed, "qa")
     writer = StoryWriter(rng)
     splits = {}
-    for split, size in QA_SIZES.items():
+    # Training questions are drawn last, so that resizing the training split never changes which
+    # stories dev and test hold (their numbers stay comparable from one size to the next).
+    for split in sorted(QA_SIZES, key=lambda name: name == "train"):
+        size = QA_SIZES[split]
         examples: list[QAExample] = []
         stories = 0
         while len(examples) < size:
@@ -243,7 +246,7 @@ def generate_qa(seed: int = SEED) -> dict[str, list[QAExample]]:
             examples += qa_examples(story, f"{split}-{stories:04d}", rng)[: size - len(examples)]
             stories += 1
         splits[split] = examples
-    return splits
+    return {split: splits[split] for split in QA_SIZES}
 
 
 # ----------------------------------------------------------------------------- files and loaders

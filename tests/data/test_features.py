@@ -157,9 +157,30 @@ def test_best_span_reads_the_best_valid_span_back_as_context_text(course_tokeniz
     starts[0, feature.start_position], ends[0, feature.end_position] = 5.0, 4.0
     ends[0, 0] = 9.0  # [CLS] scores best as an end, but it is not in the context
     prediction = best_span(context, [feature], starts, ends)
-    assert prediction.text == "the little park" and prediction.score == 9.0
+    log_p_start = torch.log_softmax(starts[0], dim=0)[feature.start_position]
+    log_p_end = torch.log_softmax(ends[0], dim=0)[feature.end_position]
+    assert prediction.text == "the little park"
+    assert prediction.score == pytest.approx(float(log_p_start + log_p_end))  # log-probabilities, not logits
     batch = collate_qa([feature])
     assert batch.start_positions.tolist() == [feature.start_position]
+
+
+def test_best_span_trusts_the_window_that_is_surest_not_the_one_with_the_largest_logits(course_tokenizer):
+    """Two windows' logits have no common zero: a window that puts most of its probability on [CLS]
+    ("not here") loses to one that is sure of its span, even when its raw logits are larger."""
+    context = "mia went to the park . then tom went to the lake . then mia slept at home ."
+    example = QAExample("q", "t", context, "where did tom go ?", (QAAnswer("the lake", context.index("the lake")),))
+    features = qa_features([example], course_tokenizer, max_seq_length=16, doc_stride=4)
+    holding = next(i for i, f in enumerate(features) if f.start_position and f.token_is_max_context[f.start_position])
+    other = next(i for i, f in enumerate(features) if f.start_position == 0 and any(f.token_is_max_context))
+    length = max(len(f.input_ids) for f in features)
+    starts, ends = torch.zeros(len(features), length), torch.zeros(len(features), length)
+    starts[holding, features[holding].start_position] = ends[holding, features[holding].end_position] = 4.0
+    decoy = features[other].token_is_max_context.index(True)  # a start this window owns
+    starts[other, decoy] = ends[other, decoy] = 6.0  # larger logits than the right span's ...
+    starts[other, 0] = ends[other, 0] = 12.0  # ... but the window is far surer that the answer is not in it
+    prediction = best_span(context, features, starts, ends)
+    assert prediction.text == "the lake" and prediction.feature_index == holding
 
 
 def test_a_question_longer_than_max_query_length_is_an_error(course_tokenizer):
