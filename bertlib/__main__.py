@@ -40,7 +40,7 @@ from bertlib.model.pretrained import CheckpointError
 DESCRIPTION = __doc__.split("\n\n")[0]
 T = TypeVar("T")
 #: `pretrain`'s defaults for the options that `finetune` takes from the task's budget instead.
-PRETRAIN_DEFAULTS = {"steps": 2500, "batch_size": 64, "lr": 2e-3}  # the shipped checkpoint's
+PRETRAIN_DEFAULTS = {"steps": 2500, "batch_size": 64, "lr": 2e-3, "dropout": 0.1}  # the shipped checkpoint's
 
 
 # -- options -----------------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def add_switches(parser: argparse._ActionsContainer, *rows: tuple[str, str]) -> 
 
 def add_training_options(parser: argparse.ArgumentParser, defaults: dict[str, str], eval_every: int) -> None:
     """The options every training command shares (they fill a TrainingConfig). `defaults` says, for
-    --steps, --batch-size and --lr, what happens when they are left out."""
+    --steps, --batch-size, --lr and --dropout, what happens when they are left out."""
     group = parser.add_argument_group("training")
     add_options(
         group,
@@ -213,8 +213,8 @@ def add_training_options(parser: argparse.ArgumentParser, defaults: dict[str, st
         (
             "--dropout",
             number(0, high=1, hint=" (e.g. 0.1)"),
-            0.1,
-            "hidden and attention dropout, from 0 up to (not including) 1 (default 0.1)",
+            None,
+            f"hidden and attention dropout, from 0 up to (not including) 1 ({defaults['dropout']})",
         ),
         (
             "--resume",
@@ -363,7 +363,8 @@ def add_finetune_command(commands: argparse._SubParsersAction) -> None:
     add_training_options(
         parser,
         dict.fromkeys(
-            ("steps", "batch_size", "lr"), "default: the task's budget, bertlib.training.task_spec(TASK).budget"
+            ("steps", "batch_size", "lr", "dropout"),
+            "default: the task's budget, bertlib.training.task_spec(TASK).budget",
         ),
         eval_every=100,
     )
@@ -434,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def fill_defaults(args: argparse.Namespace, defaults: dict[str, float]) -> None:
-    """Give --steps, --batch-size and --lr their defaults where they were left out."""
+    """Give --steps, --batch-size, --lr and --dropout their defaults where they were left out."""
     for name, value in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
@@ -637,7 +638,9 @@ def run_finetune(args: argparse.Namespace, argv: list[str]) -> int:
 
     resolve_device(args.device)
     budget = task_spec(args.task).budget
-    fill_defaults(args, {"steps": budget.steps, "batch_size": budget.batch_size, "lr": budget.lr})
+    fill_defaults(
+        args, {"steps": budget.steps, "batch_size": budget.batch_size, "lr": budget.lr, "dropout": budget.dropout}
+    )
     out = args.out or Path("runs") / args.task
     if args.doc_stride is not None and args.task != "qa":
         raise BertlibInputError(

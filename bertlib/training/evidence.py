@@ -5,13 +5,17 @@ The comparison is kept fair by construction:
 
 - both models have the same architecture, the same steps, batch size and dropout on each task;
 - each gets the same learning-rate search: every rate of the task's grid is tried with the first
-  seed, and each model keeps its own best rate on the dev split (never on test);
+  seed (the first `budget.search_seeds` seeds, where the task's dev scores are close enough for one
+  seed's luck to decide), and each model keeps its own best rate on the dev split, the mean over
+  those seeds (never on test);
 - the chosen rate is then run with seeds first_seed .. first_seed + N - 1 and scored on the test splits;
 - the bag-of-words logistic regression picks its L2 penalty on dev too (`baselines.py`); it is
   deterministic, so its "seeds" agree.
 
 Every single run depends only on its task, model, rate and seed, so `jobs` processes (one torch
-thread each by default) give the same numbers as one. `python -m bertlib evidence` prints the table,
+thread each by default) give the same numbers as one (tests/training/test_evidence.py checks short
+runs; two full runs have differed slightly in some NER and QA dev scores, enough to move a
+near-tie). `python -m bertlib evidence` prints the table,
 the target checks and its run time, and saves everything to data/evidence.json, which the notebooks
 and the README show (`load_evidence()`, `evidence_table()`). Its job ends at running the comparison
 and saying whether the targets (each task's `EvidenceTarget`) hold; each single run is
@@ -65,6 +69,7 @@ class EvidencePlan:
     checkpoint: Path | None = None  # default: the shipped checkpoint
     allow_unfinished: bool = False  # accept a checkpoint whose pre-training run did not finish
     first_seed: int = 0  # the seeds are first_seed .. first_seed + seeds - 1; the rate search uses the first
+    # (the first budget.search_seeds of them)
     jobs: int = 1  # processes running fine-tuning runs side by side (the numbers do not depend on it)
     threads: int | None = None  # torch threads per run (default: torch's choice with 1 job, 1 thread with more)
 
@@ -117,7 +122,7 @@ class Row:
     model: str
     values: list[float]
     lr: float | None = None  # the learning rate chosen on dev (None for the bag of words)
-    dev_by_lr: dict[str, float] = field(default_factory=dict)  # the search: lr -> dev score (first seed)
+    dev_by_lr: dict[str, float] = field(default_factory=dict)  # the search: lr -> mean dev score over the search seeds
     headline: bool = True  # the task's headline metric (the targets are about it), or a reported extra
 
     @property
@@ -205,22 +210,28 @@ def run_requests(
 
 
 def contender_rows(plan: EvidencePlan, progress: bool = True) -> list[Row]:
-    """Search every contender's learning rate on dev (first seed), then run every seed at its best
-    rate; one Row per (task, contender, test split, metric)."""
+    """Search every contender's learning rate on dev (the mean over the task's first `search_seeds`
+    seeds), then run every seed at its best rate; one Row per (task, contender, test split, metric)."""
     pairs = [(name, contender) for name in plan.tasks for contender in task_spec(name).contenders]
-    first = plan.first_seed
+
+    def search_seeds(name: str) -> range:
+        return range(plan.first_seed, plan.first_seed + task_spec(name).budget.search_seeds)
+
     search = [
-        RunRequest(name, contender, task_spec(name).budget.config(first, lr), ("dev",))
+        RunRequest(name, contender, task_spec(name).budget.config(seed, lr), ("dev",))
         for name, contender in pairs
         for lr in task_spec(name).budget.lrs
+        for seed in search_seeds(name)
     ]
     found = iter(run_requests(plan, search, progress))
     dev_by_lr = {
-        pair: {
-            f"{lr:g}": next(found)["dev"][task_spec(pair[0]).task_class.headline]
-            for lr in task_spec(pair[0]).budget.lrs
+        (name, contender): {
+            f"{lr:g}": statistics.fmean(
+                next(found)["dev"][task_spec(name).task_class.headline] for _ in search_seeds(name)
+            )
+            for lr in task_spec(name).budget.lrs
         }
-        for pair in pairs
+        for name, contender in pairs
     }
     best_lr = {pair: float(max(scores, key=scores.__getitem__)) for pair, scores in dev_by_lr.items()}
     runs = [

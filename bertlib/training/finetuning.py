@@ -96,7 +96,7 @@ class FinetuneOptions:
     pooling: str = "mean"  # sentiment only: "mean" of the top layer, or the pooled "cls" vector
     max_seq_length: int = 64  # tokens per input (QA: per window)
     doc_stride: int = 32  # QA: how far each context window moves
-    dropout: float = 0.1  # hidden, attention and classifier dropout
+    dropout: float | None = None  # hidden, attention and classifier dropout (None: the task's budget.dropout)
     eval_splits: tuple[str, ...] = ("dev",)  # splits scored at the end; the first is also scored during training
     allow_unfinished: bool = False  # accept a checkpoint whose pre-training run did not finish
     fast_path: bool = False  # BertConfig.fast_path: the GPU training path (same weights, same numbers)
@@ -123,6 +123,8 @@ class FinetuneOptions:
                 f"{self.max_seq_length} (--seq-length): a window that moves further than it is long skips "
                 f"text. Use at most half of it, e.g. --doc-stride {self.max_seq_length // 2}."
             )
+        if self.dropout is None:  # frozen: set once, here, so that every run and record sees the number
+            object.__setattr__(self, "dropout", spec.budget.dropout)
         if not is_real(self.dropout) or not (math.isfinite(self.dropout) and 0 <= self.dropout < 1):
             raise BertlibInputError(
                 f"dropout={self.dropout!r} (--dropout) must be a number from 0 up to, but not including, 1 (e.g. 0.1)."
@@ -378,7 +380,7 @@ class QaTask(FineTuningTask):
 #: Every task's learning-rate grid: wide enough that no model's best rate on dev sits at an end.
 _LRS = (2.5e-4, 5e-4, 1e-3, 2e-3, 4e-3)
 #: NER's grid reaches one step further each way: its dev F1 is close to 1 at every rate, so which rate
-#: wins is close to a tie, and random init's best has fallen on 2.5e-4.
+#: wins is close to a tie: random init's best has fallen on 2.5e-4, and both models' on 8e-3.
 _NER_LRS = (1.25e-4, *_LRS, 8e-3)
 
 
@@ -392,7 +394,11 @@ _course_task(
     SENTIMENT_SIZES,
     title="sentiment",
     description="classification with negation",
-    budget=TaskBudget(steps=600, batch_size=32, lr=5e-4, lrs=_LRS),
+    # No dropout: with 0.1, one seed in five of the pre-trained model fell 3 to 9 points below the
+    # others at every rate of its grid. Dev accuracies of neighbouring rates lie within a point of
+    # each other, so one seed's search once kept a rate that scored 88 on another seed's test: the
+    # mean over three seeds decides.
+    budget=TaskBudget(steps=600, batch_size=32, lr=1e-3, lrs=_LRS, search_seeds=3, dropout=0.0),
     test_splits=("test", "test_negation"),  # the negation-heavy split is its own row of the evidence
     contenders=(
         *PRETRAINED_VS_RANDOM,
@@ -410,7 +416,7 @@ _course_task(
     reported=(ReportedMetric("unseen_recall", "recall of entities unseen in training"),),
     title="NER",
     description="PER/LOC/ANIMAL entities",
-    budget=TaskBudget(steps=300, batch_size=32, lr=2e-3, lrs=_NER_LRS),
+    budget=TaskBudget(steps=300, batch_size=32, lr=8e-3, lrs=_NER_LRS),
 )
 _course_task(
     QaTask,

@@ -37,6 +37,16 @@ class TaskBudget:
     lrs: tuple[float, ...]  # the learning-rate grid each model searches on dev for the evidence
     warmup_fraction: float = 0.1
     live_steps: int | None = None  # the notebooks' live run if `steps` take over a minute (None: all `steps`)
+    search_seeds: int = 1  # seeds whose mean dev score picks the evidence's rate (one seed's luck can pick badly)
+    dropout: float = 0.1  # hidden, attention and classifier dropout while fine-tuning (every model compared)
+
+    def __post_init__(self) -> None:
+        """Refuse a search over no seeds: the evidence could not choose a rate."""
+        if not isinstance(self.search_seeds, int) or self.search_seeds < 1:
+            raise BertlibInputError(
+                f"TaskBudget(search_seeds={self.search_seeds!r}) must be a whole number of at least 1: "
+                "the seeds whose mean dev score picks the learning rate."
+            )
 
     def config(
         self, seed: int = 0, lr: float | None = None, progress: bool = True, live: bool = False

@@ -3,11 +3,14 @@ minutes); and its runs side by side in processes give the numbers of one process
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 import torch
 
+from bertlib.errors import BertlibInputError
+from bertlib.training import evidence
 from bertlib.training.evidence import (
     BAG_OF_WORDS,
     EvidencePlan,
@@ -20,7 +23,7 @@ from bertlib.training.evidence import (
     load_evidence,
     run_requests,
 )
-from bertlib.training.registry import PRETRAINED_VS_RANDOM, task_spec
+from bertlib.training.registry import PRETRAINED_VS_RANDOM, TaskBudget, task_spec
 from bertlib.training.trainer import TrainingConfig
 
 GRID = {"0.0005": 0.7, "0.001": 0.9, "0.002": 0.8}  # best in the middle
@@ -97,6 +100,40 @@ def test_a_bad_plan_is_refused_naming_the_option(bad):
         EvidencePlan(**bad)
 
 
+def test_the_rate_search_keeps_the_best_mean_dev_score_over_its_seeds(monkeypatch):
+    ner = task_spec("ner")
+    budget = dataclasses.replace(ner.budget, lrs=(1e-3, 2e-3, 4e-3), search_seeds=2)
+    spec = dataclasses.replace(ner, budget=budget, contenders=PRETRAINED_VS_RANDOM[:1])
+    monkeypatch.setattr(evidence, "task_spec", lambda name: spec)
+    # seed 5 alone would keep 2e-3; the mean over seeds 5 and 6 keeps 4e-3
+    dev = {(1e-3, 5): 0.5, (1e-3, 6): 0.5, (2e-3, 5): 0.9, (2e-3, 6): 0.2, (4e-3, 5): 0.6, (4e-3, 6): 0.6}
+    requests: list[RunRequest] = []
+
+    def fake_runs(plan, batch, progress=True):
+        requests.extend(batch)
+        return [
+            {split: {"f1": dev.get((r.config.lr, r.config.seed), 0.7), "unseen_recall": 0.0} for split in r.splits}
+            for r in batch
+        ]
+
+    monkeypatch.setattr(evidence, "run_requests", fake_runs)
+    found = evidence.contender_rows(EvidencePlan(seeds=3, first_seed=5, tasks=("ner",)), progress=False)
+    assert found[0].lr == 4e-3
+    assert found[0].dev_by_lr == pytest.approx({"0.001": 0.5, "0.002": 0.55, "0.004": 0.6})
+    assert sorted((r.config.lr, r.config.seed) for r in requests if r.splits == ("dev",)) == sorted(dev)
+    assert [(r.config.lr, r.config.seed) for r in requests if r.splits == ("test",)] == [
+        (4e-3, 5),
+        (4e-3, 6),
+        (4e-3, 7),
+    ]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5])
+def test_a_budget_searching_over_no_whole_seeds_is_refused(bad):
+    with pytest.raises(BertlibInputError, match="search_seeds"):
+        TaskBudget(steps=10, batch_size=2, lr=1e-3, lrs=(1e-3,), search_seeds=bad)
+
+
 def test_other_seeds_are_the_next_ones():
     assert EvidencePlan(seeds=3, first_seed=5).seed_list == [5, 6, 7]
 
@@ -129,10 +166,11 @@ def test_the_saved_evidence_is_of_todays_budgets_and_sets_the_notebooks_rates():
     evidence = load_evidence()  # data/evidence.json, which the READMEs and notebooks show
     for name, budget in evidence.budgets.items():
         spec = task_spec(name).budget
-        assert (budget["steps"], budget["batch_size"], tuple(budget["lrs"])) == (
+        assert (budget["steps"], budget["batch_size"], tuple(budget["lrs"]), budget["search_seeds"]) == (
             spec.steps,
             spec.batch_size,
             spec.lrs,
+            spec.search_seeds,
         ), f"{name}'s budget changed since data/evidence.json was made: run `python -m bertlib evidence --jobs 2`"
     for row in evidence.rows:
         if row.model == "pre-trained" and row.headline:

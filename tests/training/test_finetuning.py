@@ -9,6 +9,7 @@ from bertlib.assets import course_tokenizer
 from bertlib.model import BertForPreTraining
 from bertlib.training.finetuning import FinetuneOptions, build_model, finetune, make_task
 from bertlib.training.pretraining import PretrainRunOptions, model_config
+from bertlib.training.registry import task_spec
 from bertlib.training.trainer import TrainingConfig
 
 
@@ -59,3 +60,12 @@ def test_bad_options_are_refused():
         FinetuneOptions(task="pos")
     with pytest.raises(ValueError, match="init="):
         FinetuneOptions(init="scratch")
+
+
+def test_dropout_left_out_is_the_tasks_budget_and_is_what_the_model_gets(checkpoint):
+    assert FinetuneOptions(task="sentiment").dropout == task_spec("sentiment").budget.dropout == 0.0
+    assert FinetuneOptions(task="ner").dropout == task_spec("ner").budget.dropout == 0.1
+    assert FinetuneOptions(task="sentiment", dropout=0.25).dropout == 0.25  # given: kept
+    options = FinetuneOptions(task="ner", checkpoint=checkpoint)
+    model = build_model(make_task(options), options)
+    assert model.config.hidden_dropout_prob == model.config.attention_probs_dropout_prob == 0.1
