@@ -123,12 +123,12 @@ class FinetuneOptions:
                 f"{self.max_seq_length} (--seq-length): a window that moves further than it is long skips "
                 f"text. Use at most half of it, e.g. --doc-stride {self.max_seq_length // 2}."
             )
-        if self.dropout is None:  # frozen: set once, here, so that every run and record sees the number
-            object.__setattr__(self, "dropout", spec.budget.dropout)
-        if not is_real(self.dropout) or not (math.isfinite(self.dropout) and 0 <= self.dropout < 1):
+        dropout = spec.budget.dropout if self.dropout is None else self.dropout
+        if not is_real(dropout) or not (math.isfinite(dropout) and 0 <= dropout < 1):
             raise BertlibInputError(
-                f"dropout={self.dropout!r} (--dropout) must be a number from 0 up to, but not including, 1 (e.g. 0.1)."
+                f"dropout={dropout!r} (--dropout) must be a number from 0 up to, but not including, 1 (e.g. 0.1)."
             )
+        object.__setattr__(self, "dropout", dropout)  # frozen: set once, here, so every run and record sees it
         splits = self.eval_splits
         if isinstance(splits, str) or not splits or any(s not in spec.splits for s in splits):
             raise BertlibInputError(
