@@ -7,6 +7,8 @@ and `tests/course/test_figures.py` fails when a block differs from what it would
 - `stats`: the data's counts (`python -m bertlib.data stats`);
 - `evidence`: the evidence table, its seeds, command and run time (data/evidence.json);
 - `evidence-checks`: the evidence's target checks (data/evidence.json);
+- `evidence-second-run`: each mean of the evidence next to a second run's with other seeds
+  (data/evidence-second-run.json, `bertlib/training/seed_stability.py`);
 - `checkpoint`: the shipped checkpoint's command and held-out scores (its pretraining.json);
 - `bag-of-words`: the bag-of-words baseline's sentiment accuracies (`python -m bertlib.training.baselines`).
 
@@ -28,6 +30,7 @@ from bertlib.errors import BertlibInputError
 from bertlib.paths import DATA_DIR, REPO_ROOT
 from bertlib.training.baselines import sentiment_baseline
 from bertlib.training.evidence import checks_text, evidence_table, load_evidence
+from bertlib.training.seed_stability import SECOND_RUN_FILE, TOLERANCE, stability_checks, stability_table
 
 #: The files whose marked blocks this module writes.
 DOCUMENTS = (REPO_ROOT / "README.md", DATA_DIR / "README.md")
@@ -36,10 +39,9 @@ DOCUMENTS = (REPO_ROOT / "README.md", DATA_DIR / "README.md")
 def evidence_block() -> str:
     """The evidence table, with how it was made: seeds, command and run time."""
     evidence = load_evidence()
-    seeds = f"seeds {evidence.first_seed}–{evidence.first_seed + evidence.seeds - 1}"
     return (
         f"{evidence_table(evidence.rows)}\n\n"
-        f"Test splits; mean ± std (min–max) over {evidence.seeds} fine-tuning {seeds}, in %. "
+        f"Test splits; mean ± std (min–max) over {evidence.seeds} fine-tuning {evidence.seed_range}, in %. "
         f"Made by `{evidence.command}` in {evidence.run_time} on 2 CPU cores."
     )
 
@@ -47,6 +49,20 @@ def evidence_block() -> str:
 def evidence_checks_block() -> str:
     """The evidence's target checks, as a checklist."""
     return checks_text(load_evidence().checks)
+
+
+def second_run_block() -> str:
+    """Every mean of the evidence next to the second run's (other seeds), and whether each held."""
+    first, second = load_evidence(), load_evidence(DATA_DIR / SECOND_RUN_FILE)
+    checks = stability_checks(first, second)
+    held = sum(check.holds for check in checks)
+    targets_held = sum(check.holds for check in second.checks)
+    return (
+        f"{stability_table(first, second)}\n\n"
+        f"Means in %, differences in points. The second run: `{second.command}` ({second.run_time}), "
+        f"its own rate search included; {targets_held} of its {len(second.checks)} target checks hold. "
+        f"{held} of {len(checks)} means lie within {TOLERANCE:g} points of the first run's."
+    )
 
 
 def checkpoint_block() -> str:
@@ -80,6 +96,7 @@ SOURCES: dict[str, Callable[[], str]] = {
     "stats": lambda: stats_text(DATA_DIR).strip(),
     "evidence": evidence_block,
     "evidence-checks": evidence_checks_block,
+    "evidence-second-run": second_run_block,
     "checkpoint": checkpoint_block,
     "bag-of-words": bag_of_words_block,
 }

@@ -431,6 +431,11 @@ class EvidenceResult:
         return all(c.holds for c in self.checks)
 
     @property
+    def seed_range(self) -> str:
+        """ "seeds 0–4"."""
+        return f"seeds {self.first_seed}–{self.first_seed + self.seeds - 1}"
+
+    @property
     def run_time(self) -> str:
         """ "41 min with 2 processes"."""
         processes = "1 process" if self.jobs == 1 else f"{self.jobs} processes"
