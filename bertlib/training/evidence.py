@@ -431,6 +431,11 @@ class EvidenceResult:
         return all(c.holds for c in self.checks)
 
     @property
+    def seed_list(self) -> list[int]:
+        """The fine-tuning seeds, as the plan that made this result ran them."""
+        return list(range(self.first_seed, self.first_seed + self.seeds))
+
+    @property
     def seed_range(self) -> str:
         """ "seeds 0–4"."""
         return f"seeds {self.first_seed}–{self.first_seed + self.seeds - 1}"

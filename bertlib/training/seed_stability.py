@@ -38,6 +38,10 @@ class RowPair:
         """second mean - first mean, in points."""
         return 100 * (self.second.mean - self.first.mean)
 
+    def within(self, tolerance: float) -> bool:
+        """Whether the second run's mean lies within `tolerance` points of the first's."""
+        return abs(self.difference) <= tolerance
+
 
 def _key(row: Row) -> tuple[str, str, str, str]:
     return (row.task, row.split, row.metric, row.model)
@@ -46,8 +50,8 @@ def _key(row: Row) -> tuple[str, str, str, str]:
 def pair_rows(first: EvidenceResult, second: EvidenceResult) -> list[RowPair]:
     """Every row of `first` with its twin in `second`, in `first`'s order; refuses runs that do not
     have the same rows, or that share a seed (the point is other seeds)."""
-    seeds = set(range(first.first_seed, first.first_seed + first.seeds))
-    shared = seeds & set(range(second.first_seed, second.first_seed + second.seeds))
+    seeds = set(first.seed_list)
+    shared = seeds & set(second.seed_list)
     if shared:
         raise BertlibInputError(
             f"Both runs used seeds {sorted(shared)}: make the second with others, e.g. "
@@ -77,7 +81,7 @@ def stability_table(first: EvidenceResult, second: EvidenceResult, tolerance: fl
         lines.append(
             f"| {task} | {split} | {metric} | {model} | {100 * pair.first.mean:.1f} | "
             f"{100 * pair.second.mean:.1f} | {pair.difference:+.1f} | "
-            f"{'yes' if abs(pair.difference) <= tolerance else 'no'} |"
+            f"{'yes' if pair.within(tolerance) else 'no'} |"
         )
     return "\n".join(lines)
 
@@ -87,7 +91,7 @@ def stability_checks(first: EvidenceResult, second: EvidenceResult, tolerance: f
     return [
         TargetCheck(
             f"{' / '.join(_key(pair.first))}: second run's mean within {tolerance:g} points",
-            abs(pair.difference) <= tolerance,
+            pair.within(tolerance),
             f"{100 * pair.first.mean:.1f} then {100 * pair.second.mean:.1f} ({pair.difference:+.1f})",
         )
         for pair in pair_rows(first, second)
